@@ -1,0 +1,316 @@
+//! Engine configuration, with the defaults a new desk starts from.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::{Endpoint, Platform};
+
+/// Where tickets are worked: the desk's name (its ticket numbering) and the chat on a platform
+/// where each ticket gets a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeskConfig {
+    /// The desk's name; tickets are numbered per desk.
+    pub name: String,
+    /// The platform the desk is on (`terminal`, `telegram`, `discord`).
+    pub platform: String,
+    /// The chat where rooms are opened: a Telegram forum supergroup id, a Discord channel id.
+    pub chat_id: String,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        DeskConfig {
+            name: "support".into(),
+            platform: "terminal".into(),
+            chat_id: "desk".into(),
+        }
+    }
+}
+
+impl DeskConfig {
+    /// The desk chat as an endpoint.
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint::chat(Platform(self.platform.clone()), self.chat_id.clone())
+    }
+}
+
+/// When the bot answers, suggests or hands over.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MatchingConfig {
+    /// Confidence at or above which the bot answers (the threshold `frontdesk eval` chooses).
+    pub answer_threshold: f32,
+    /// Confidence at or above which the bot offers "did you mean" choices; below, it escalates.
+    pub suggest_threshold: f32,
+    /// How many "did you mean" choices.
+    pub suggestions: usize,
+}
+
+impl Default for MatchingConfig {
+    fn default() -> Self {
+        MatchingConfig {
+            answer_threshold: 0.5,
+            suggest_threshold: 0.2,
+            suggestions: 3,
+        }
+    }
+}
+
+/// Conversation rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConversationConfig {
+    /// The language used until the customer's is known.
+    pub default_language: String,
+    /// A customer message within this many minutes after a close reopens the ticket.
+    pub reopen_window_minutes: i64,
+    /// Ticketless messages from this many minutes before an escalation join the ticket.
+    pub transcript_window_minutes: i64,
+    /// How many messages the ticket room's opening summary shows.
+    pub summary_messages: usize,
+    /// Phrases that ask for a person, per language (matched case- and diacritic-insensitively
+    /// as whole words inside the message).
+    pub handoff_phrases: BTreeMap<String, Vec<String>>,
+    /// Phrases that say an answer did not help, per language.
+    pub not_solved_phrases: BTreeMap<String, Vec<String>>,
+    /// Whole messages that are greetings, per language: answered with the welcome text.
+    pub greetings: BTreeMap<String, Vec<String>>,
+    /// Whole messages that are thanks or acknowledgements, per language: answered politely,
+    /// never escalated.
+    pub thanks: BTreeMap<String, Vec<String>>,
+    /// Flood limit: past this many messages from one customer within a minute, messages are
+    /// recorded but neither answered nor relayed (the customer is told once). 0 turns it off.
+    pub flood_messages_per_minute: usize,
+}
+
+fn phrases(list: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+    list.iter()
+        .map(|(lang, ps)| {
+            (
+                (*lang).to_owned(),
+                ps.iter().map(|p| (*p).to_owned()).collect(),
+            )
+        })
+        .collect()
+}
+
+impl Default for ConversationConfig {
+    fn default() -> Self {
+        ConversationConfig {
+            default_language: "en".into(),
+            reopen_window_minutes: 72 * 60,
+            transcript_window_minutes: 24 * 60,
+            summary_messages: 12,
+            flood_messages_per_minute: 20,
+            greetings: phrases(&[
+                (
+                    "en",
+                    &[
+                        "hi",
+                        "hello",
+                        "hey",
+                        "hi there",
+                        "hello there",
+                        "good morning",
+                        "good afternoon",
+                        "good evening",
+                        "start",
+                    ],
+                ),
+                (
+                    "lt",
+                    &[
+                        "labas",
+                        "sveiki",
+                        "laba diena",
+                        "labas rytas",
+                        "labas vakaras",
+                        "sveikas",
+                        "sveika",
+                    ],
+                ),
+                (
+                    "et",
+                    &[
+                        "tere",
+                        "tervist",
+                        "hei",
+                        "tere päevast",
+                        "tere hommikust",
+                        "tšau",
+                    ],
+                ),
+            ]),
+            thanks: phrases(&[
+                (
+                    "en",
+                    &[
+                        "thanks",
+                        "thank you",
+                        "thanks a lot",
+                        "thank you very much",
+                        "thx",
+                        "ok",
+                        "okay",
+                        "ok thanks",
+                        "great thanks",
+                        "perfect",
+                        "great",
+                        "cool",
+                    ],
+                ),
+                (
+                    "lt",
+                    &[
+                        "ačiū",
+                        "labai ačiū",
+                        "dėkui",
+                        "dėkoju",
+                        "gerai",
+                        "aišku",
+                        "super",
+                    ],
+                ),
+                (
+                    "et",
+                    &[
+                        "aitäh",
+                        "tänan",
+                        "suur aitäh",
+                        "tänud",
+                        "selge",
+                        "hästi",
+                        "super",
+                    ],
+                ),
+            ]),
+            handoff_phrases: phrases(&[
+                (
+                    "en",
+                    &[
+                        "talk to a person",
+                        "talk to a human",
+                        "speak to a person",
+                        "speak to a human",
+                        "speak with someone",
+                        "talk to someone",
+                        "real person",
+                        "human agent",
+                        "live agent",
+                        "i want a person",
+                        "i want a human",
+                        "customer service",
+                        "an operator",
+                        "representative",
+                    ],
+                ),
+                (
+                    "lt",
+                    &[
+                        "su žmogumi",
+                        "gyvas žmogus",
+                        "gyvo žmogaus",
+                        "noriu žmogaus",
+                        "operatorius",
+                        "operatoriumi",
+                        "operatoriaus",
+                        "konsultantu",
+                        "konsultanto",
+                        "klientų aptarnavimas",
+                    ],
+                ),
+                (
+                    "et",
+                    &[
+                        "inimesega",
+                        "päris inimene",
+                        "elav inimene",
+                        "operaator",
+                        "operaatoriga",
+                        "klienditeenindaja",
+                        "klienditeenindajaga",
+                        "teenindajaga",
+                    ],
+                ),
+            ]),
+            not_solved_phrases: phrases(&[
+                (
+                    "en",
+                    &[
+                        "not solved",
+                        "didn't help",
+                        "didnt help",
+                        "did not help",
+                        "doesn't help",
+                        "does not help",
+                        "not helpful",
+                        "that's not it",
+                        "wrong answer",
+                        "still not working",
+                        "still doesn't work",
+                    ],
+                ),
+                (
+                    "lt",
+                    &[
+                        "nepadėjo",
+                        "nepadeda",
+                        "neišspręsta",
+                        "neišsprendė",
+                        "ne tai",
+                        "vis tiek neveikia",
+                    ],
+                ),
+                (
+                    "et",
+                    &[
+                        "ei aidanud",
+                        "ei aita",
+                        "ei lahendanud",
+                        "pole lahendatud",
+                        "see pole see",
+                        "ikka ei tööta",
+                    ],
+                ),
+            ]),
+        }
+    }
+}
+
+/// The first-response SLA: remind the desk at the target, ping again at each further multiple.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaConfig {
+    /// Minutes within which a ticket should get its first agent reply; 0 turns reminders off.
+    pub first_response_minutes: i64,
+    /// How many reminders at most (1 at the target, 2 at twice it with the agent role pinged, ...).
+    pub reminders: i64,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig {
+            first_response_minutes: 15,
+            reminders: 2,
+        }
+    }
+}
+
+/// Everything the Engine is configured with.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EngineConfig {
+    /// The desk.
+    pub desk: DeskConfig,
+    /// Answer thresholds.
+    pub matching: MatchingConfig,
+    /// Conversation rules.
+    pub conversation: ConversationConfig,
+    /// First-response SLA.
+    pub sla: SlaConfig,
+    /// Canned replies: name -> language -> text.
+    pub snippets: BTreeMap<String, BTreeMap<String, String>>,
+    /// Bot text overrides: language -> key -> text (see [`crate::texts::Text`]).
+    pub texts: BTreeMap<String, BTreeMap<String, String>>,
+}

@@ -1,0 +1,786 @@
+//! Domain types shared by the Engine, the ports and the adapters.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A point in time as unix milliseconds (UTC).
+///
+/// Stored as a 64-bit integer on every backend, so SQLite and PostgreSQL agree to the millisecond.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Milliseconds since the unix epoch.
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// This time plus `ms` milliseconds (negative to go back).
+    pub fn plus_millis(self, ms: i64) -> Timestamp {
+        Timestamp(self.0.saturating_add(ms))
+    }
+}
+
+/// A chat platform, named by a short lowercase string (`telegram`, `discord`, `terminal`, ...).
+///
+/// A string rather than an enum so that a new adapter crate needs no change in the core.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Platform(pub String);
+
+impl Platform {
+    /// Telegram (teloxide adapter).
+    pub fn telegram() -> Platform {
+        Platform("telegram".into())
+    }
+    /// Discord (serenity adapter).
+    pub fn discord() -> Platform {
+        Platform("discord".into())
+    }
+    /// The terminal chat of the `frontdesk chat` command.
+    pub fn terminal() -> Platform {
+        Platform("terminal".into())
+    }
+    /// The platform's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Platform {
+    fn from(s: &str) -> Self {
+        Platform(s.to_owned())
+    }
+}
+
+/// What the adapter knows about the sender's role on its platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Role {
+    /// Anyone writing to the bot.
+    #[default]
+    Customer,
+    /// A member of the support team (Discord agent role, member of the Telegram desk group, ...).
+    Agent,
+}
+
+/// A person on a platform.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Party {
+    /// The platform the person writes from.
+    pub platform: Platform,
+    /// The platform's stable user id.
+    pub user_id: String,
+    /// The name shown to others (may change, not an identity).
+    pub display_name: String,
+    /// The client's language hint (Telegram `language_code`, Discord locale), if any.
+    pub locale: Option<String>,
+    /// Whether the adapter recognised the sender as an agent.
+    pub role: Role,
+}
+
+/// A place messages go to: a chat, optionally a thread or forum topic inside it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// The platform the place is on.
+    pub platform: Platform,
+    /// Chat, channel or DM id.
+    pub chat_id: String,
+    /// Thread or forum topic id inside the chat, if any.
+    pub thread_id: Option<String>,
+}
+
+impl Endpoint {
+    /// An endpoint without a thread.
+    pub fn chat(platform: Platform, chat_id: impl Into<String>) -> Endpoint {
+        Endpoint {
+            platform,
+            chat_id: chat_id.into(),
+            thread_id: None,
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.thread_id {
+            Some(t) => write!(f, "{}:{}/{}", self.platform, self.chat_id, t),
+            None => write!(f, "{}:{}", self.platform, self.chat_id),
+        }
+    }
+}
+
+/// The kind of a file attached to a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// A picture.
+    Photo,
+    /// Any other file.
+    Document,
+}
+
+/// A file attached to a message, by reference: the platform's file id or a URL.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The platform the reference is valid on.
+    pub platform: Platform,
+    /// Photo or document.
+    pub kind: AttachmentKind,
+    /// The platform's file id, or a URL.
+    pub file_ref: String,
+    /// The file's name, if known.
+    pub file_name: Option<String>,
+}
+
+/// What an inbound update carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Content {
+    /// A text message (text commands such as `/human` or `/claim` included).
+    Text(String),
+    /// A button press with the payload the Engine put on the button.
+    Button(String),
+    /// Files, with an optional caption.
+    Files {
+        /// The attached files.
+        files: Vec<Attachment>,
+        /// The caption written with them.
+        caption: Option<String>,
+    },
+}
+
+/// One update from a platform, converted by its adapter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// The platform's id of this update or message: the idempotency key. A replayed update with
+    /// the same id changes nothing.
+    pub platform_msg_id: String,
+    /// Who sent it.
+    pub from: Party,
+    /// Where it was sent.
+    pub at: Endpoint,
+    /// What it carries.
+    pub content: Content,
+}
+
+/// How a message body is to be read by the adapter that renders it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Markup {
+    /// Plain text: the adapter escapes everything, so nothing in it can format, link or mention.
+    Plain,
+    /// The trusted Markdown subset of knowledge-base answers and bot texts (**bold**, *italic*,
+    /// `code`, [links](https://…), "- " lists). Never used for customer-written text.
+    Markdown,
+}
+
+/// A button under a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    /// The label shown.
+    pub label: String,
+    /// The payload the press sends back (at most 64 bytes, Telegram's limit).
+    pub payload: String,
+}
+
+/// Why a message is sent; adapters may render each kind differently.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageKind {
+    /// The bot speaking to a customer.
+    Bot,
+    /// A knowledge-base answer.
+    Answer,
+    /// An agent's reply relayed to the customer.
+    AgentReply {
+        /// The agent's display name.
+        agent: String,
+    },
+    /// A customer's message relayed to the ticket room.
+    CustomerRelay {
+        /// The customer's display name.
+        customer: String,
+    },
+    /// The summary that opens a ticket room.
+    Summary,
+    /// A notice in the ticket room (claimed, closed, reminders, errors).
+    Notice,
+}
+
+/// A message the Engine asks a Channel to deliver.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutMessage {
+    /// Why it is sent.
+    pub kind: MessageKind,
+    /// The body.
+    pub text: String,
+    /// How the body is to be read.
+    pub markup: Markup,
+    /// Buttons under it.
+    pub buttons: Vec<Button>,
+    /// Files to send with it.
+    pub attachments: Vec<Attachment>,
+    /// Whether to mention the configured agent role (the only mention any message may make).
+    pub mention_agents: bool,
+}
+
+impl OutMessage {
+    /// A plain message of the given kind.
+    pub fn plain(kind: MessageKind, text: impl Into<String>) -> OutMessage {
+        OutMessage {
+            kind,
+            text: text.into(),
+            markup: Markup::Plain,
+            buttons: Vec::new(),
+            attachments: Vec::new(),
+            mention_agents: false,
+        }
+    }
+
+    /// A message in the trusted Markdown subset.
+    pub fn markdown(kind: MessageKind, text: impl Into<String>) -> OutMessage {
+        OutMessage {
+            markup: Markup::Markdown,
+            ..OutMessage::plain(kind, text)
+        }
+    }
+
+    /// The same message with buttons.
+    pub fn with_buttons(mut self, buttons: Vec<Button>) -> OutMessage {
+        self.buttons = buttons;
+        self
+    }
+}
+
+/// Database id of a customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CustomerId(pub i64);
+
+/// Database id of a ticket (not its number, which is per desk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TicketId(pub i64);
+
+/// Database id of a recorded message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct MessageId(pub i64);
+
+/// Where a customer stands in the conversation with the bot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConversationState {
+    /// Nothing pending.
+    #[default]
+    Idle,
+    /// The bot answered; "Solved" / "not solved" feedback may follow.
+    Answered {
+        /// The bot reply the feedback is for.
+        reply: i64,
+    },
+    /// A ticket is open: messages go to the agents.
+    InTicket {
+        /// The open ticket.
+        ticket: TicketId,
+    },
+    /// The ticket was closed and the survey offered; a message within the reopen window reopens it.
+    Closed {
+        /// The closed ticket.
+        ticket: TicketId,
+        /// When it was closed.
+        at: Timestamp,
+    },
+    /// The customer rated the ticket; the next text is an optional comment.
+    SurveyComment {
+        /// The rated ticket.
+        ticket: TicketId,
+    },
+}
+
+/// A customer as the Store keeps them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// Database id.
+    pub id: CustomerId,
+    /// The platform identity.
+    pub platform: Platform,
+    /// The platform's user id.
+    pub user_id: String,
+    /// Last known display name.
+    pub display_name: String,
+    /// Where the customer last wrote from: replies go there.
+    pub endpoint: Endpoint,
+    /// The language the bot speaks with them (`en`, `lt`, `et`, ...).
+    pub lang: Option<String>,
+    /// Conversation state.
+    pub state: ConversationState,
+    /// First contact.
+    pub created_at: Timestamp,
+}
+
+/// Who wrote a recorded message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    /// The customer.
+    Customer,
+    /// The bot.
+    Bot,
+    /// An agent, relayed to the customer.
+    Agent,
+    /// An agent's internal note, never shown to the customer.
+    Note,
+    /// A system notice.
+    System,
+}
+
+impl AuthorKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorKind::Customer => "customer",
+            AuthorKind::Bot => "bot",
+            AuthorKind::Agent => "agent",
+            AuthorKind::Note => "note",
+            AuthorKind::System => "system",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<AuthorKind> {
+        Some(match s {
+            "customer" => AuthorKind::Customer,
+            "bot" => AuthorKind::Bot,
+            "agent" => AuthorKind::Agent,
+            "note" => AuthorKind::Note,
+            "system" => AuthorKind::System,
+            _ => return None,
+        })
+    }
+}
+
+/// An agent: a person on the desk's platform.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Agent {
+    /// `platform:user_id`, stable across name changes.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+impl Agent {
+    /// The agent behind a party.
+    pub fn from_party(p: &Party) -> Agent {
+        Agent {
+            id: format!("{}:{}", p.platform, p.user_id),
+            name: p.display_name.clone(),
+        }
+    }
+}
+
+/// A message to record in the transcript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The customer whose conversation it belongs to.
+    pub customer: CustomerId,
+    /// The ticket, when one is open.
+    pub ticket: Option<TicketId>,
+    /// Who wrote it.
+    pub author: AuthorKind,
+    /// The author's id (agent id, or the customer's user id).
+    pub author_id: Option<String>,
+    /// The author's display name.
+    pub author_name: String,
+    /// The text (for button presses, the button's label or payload).
+    pub body: String,
+    /// Attached files.
+    pub attachments: Vec<Attachment>,
+    /// `(platform, id)` of the inbound update: unique, the idempotency key.
+    pub platform_msg: Option<(Platform, String)>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A recorded message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Database id.
+    pub id: MessageId,
+    /// The customer whose conversation it belongs to.
+    pub customer: CustomerId,
+    /// The ticket it belongs to, if any.
+    pub ticket: Option<TicketId>,
+    /// Who wrote it.
+    pub author: AuthorKind,
+    /// The author's id.
+    pub author_id: Option<String>,
+    /// The author's display name.
+    pub author_name: String,
+    /// The text.
+    pub body: String,
+    /// Attached files.
+    pub attachments: Vec<Attachment>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A ticket's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Waiting for or being handled by agents.
+    Open,
+    /// Resolved.
+    Closed,
+}
+
+impl TicketStatus {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Closed => "closed",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<TicketStatus> {
+        match s {
+            "open" => Some(TicketStatus::Open),
+            "closed" => Some(TicketStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A ticket's priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Can wait.
+    Low,
+    /// The default.
+    Normal,
+    /// Before normal ones.
+    High,
+    /// Drop everything.
+    Urgent,
+}
+
+impl Priority {
+    /// The name stored in the database and typed in `/priority`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+    /// Parses a name (as typed by an agent or stored).
+    pub fn parse(s: &str) -> Option<Priority> {
+        match s.trim().to_lowercase().as_str() {
+            "low" => Some(Priority::Low),
+            "normal" => Some(Priority::Normal),
+            "high" => Some(Priority::High),
+            "urgent" => Some(Priority::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// A ticket to open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTicket {
+    /// The desk whose numbering it takes.
+    pub desk: String,
+    /// The customer.
+    pub customer: CustomerId,
+    /// Where the customer is reached.
+    pub customer_endpoint: Endpoint,
+    /// The customer's display name.
+    pub customer_name: String,
+    /// A short subject (the customer's question).
+    pub subject: String,
+    /// The customer's language.
+    pub lang: String,
+    /// Priority.
+    pub priority: Priority,
+    /// What the bot tried before escalating, for the agents.
+    pub bot_tried: String,
+    /// When.
+    pub opened_at: Timestamp,
+    /// Customer messages with no ticket recorded since this time join the ticket's transcript.
+    pub transcript_since: Timestamp,
+}
+
+/// A ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Database id.
+    pub id: TicketId,
+    /// The desk.
+    pub desk: String,
+    /// Number within the desk, from 1, no gaps.
+    pub number: i64,
+    /// The customer.
+    pub customer: CustomerId,
+    /// Where the customer is reached.
+    pub customer_endpoint: Endpoint,
+    /// The customer's display name.
+    pub customer_name: String,
+    /// Subject.
+    pub subject: String,
+    /// Open or closed.
+    pub status: TicketStatus,
+    /// Priority.
+    pub priority: Priority,
+    /// Tags, sorted, unique.
+    pub tags: Vec<String>,
+    /// The agent who claimed it.
+    pub assignee: Option<Agent>,
+    /// The customer's language.
+    pub lang: String,
+    /// The ticket room in the desk, once opened.
+    pub room: Option<Endpoint>,
+    /// Whether the customer is in the room (a shared Discord thread): then nothing is relayed.
+    pub customer_in_room: bool,
+    /// What the bot tried.
+    pub bot_tried: String,
+    /// Opened at.
+    pub opened_at: Timestamp,
+    /// The first agent reply.
+    pub first_response_at: Option<Timestamp>,
+    /// Last closed at (None while open and never closed).
+    pub closed_at: Option<Timestamp>,
+    /// How often it was reopened.
+    pub reopen_count: i64,
+    /// How many first-response reminders were sent.
+    pub reminders_sent: i64,
+}
+
+/// What happened to a ticket, for its timeline and the metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// Opened.
+    Opened,
+    /// Claimed by an agent.
+    Claimed,
+    /// Released by its agent.
+    Unclaimed,
+    /// An agent replied to the customer.
+    Replied,
+    /// An internal note.
+    Note,
+    /// Closed.
+    Closed,
+    /// Reopened.
+    Reopened,
+    /// Priority changed.
+    Priority,
+    /// Tags added.
+    Tagged,
+    /// A first-response reminder was sent.
+    Reminder,
+    /// A send to a platform failed.
+    SendFailed,
+}
+
+impl EventKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Opened => "opened",
+            EventKind::Claimed => "claimed",
+            EventKind::Unclaimed => "unclaimed",
+            EventKind::Replied => "replied",
+            EventKind::Note => "note",
+            EventKind::Closed => "closed",
+            EventKind::Reopened => "reopened",
+            EventKind::Priority => "priority",
+            EventKind::Tagged => "tagged",
+            EventKind::Reminder => "reminder",
+            EventKind::SendFailed => "send_failed",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<EventKind> {
+        Some(match s {
+            "opened" => EventKind::Opened,
+            "claimed" => EventKind::Claimed,
+            "unclaimed" => EventKind::Unclaimed,
+            "replied" => EventKind::Replied,
+            "note" => EventKind::Note,
+            "closed" => EventKind::Closed,
+            "reopened" => EventKind::Reopened,
+            "priority" => EventKind::Priority,
+            "tagged" => EventKind::Tagged,
+            "reminder" => EventKind::Reminder,
+            "send_failed" => EventKind::SendFailed,
+            _ => return None,
+        })
+    }
+}
+
+/// One entry of a ticket's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// What happened.
+    pub kind: EventKind,
+    /// Who did it (agent id), if a person did.
+    pub actor_id: Option<String>,
+    /// Their name.
+    pub actor_name: Option<String>,
+    /// Details (the new priority, the tags, the error).
+    pub detail: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The result of a claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// The agent now owns the ticket.
+    Claimed,
+    /// The agent already owned it.
+    AlreadyYours,
+    /// Another agent owns it.
+    TakenBy(Agent),
+    /// The ticket is closed.
+    Closed,
+}
+
+/// What the bot did with a customer's question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyOutcome {
+    /// Answered from the knowledge base.
+    Answered,
+    /// Offered "did you mean" choices.
+    Suggested,
+    /// Escalated to a person.
+    Escalated,
+}
+
+impl ReplyOutcome {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplyOutcome::Answered => "answered",
+            ReplyOutcome::Suggested => "suggested",
+            ReplyOutcome::Escalated => "escalated",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<ReplyOutcome> {
+        match s {
+            "answered" => Some(ReplyOutcome::Answered),
+            "suggested" => Some(ReplyOutcome::Suggested),
+            "escalated" => Some(ReplyOutcome::Escalated),
+            _ => None,
+        }
+    }
+}
+
+/// The customer's verdict on a bot answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feedback {
+    /// "Solved".
+    Solved,
+    /// "Not solved" / "Talk to a person" after an answer.
+    NotSolved,
+}
+
+impl Feedback {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feedback::Solved => "solved",
+            Feedback::NotSolved => "not_solved",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Feedback> {
+        match s {
+            "solved" => Some(Feedback::Solved),
+            "not_solved" => Some(Feedback::NotSolved),
+            _ => None,
+        }
+    }
+}
+
+/// A bot reply to record (one per customer question the bot handled).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewBotReply {
+    /// The customer.
+    pub customer: CustomerId,
+    /// The question as written.
+    pub question: String,
+    /// What the bot did.
+    pub outcome: ReplyOutcome,
+    /// The entry answered with (or the best suggestion).
+    pub entry_id: Option<String>,
+    /// The entry's language.
+    pub lang: Option<String>,
+    /// The matcher's confidence.
+    pub confidence: f32,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A recorded bot reply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BotReply {
+    /// Database id.
+    pub id: i64,
+    /// The customer.
+    pub customer: CustomerId,
+    /// The question.
+    pub question: String,
+    /// What the bot did.
+    pub outcome: ReplyOutcome,
+    /// The entry.
+    pub entry_id: Option<String>,
+    /// The entry's language.
+    pub lang: Option<String>,
+    /// The matcher's confidence.
+    pub confidence: f32,
+    /// When.
+    pub at: Timestamp,
+    /// The customer's verdict, if given.
+    pub feedback: Option<Feedback>,
+    /// When the verdict was given.
+    pub feedback_at: Option<Timestamp>,
+}
+
+/// A satisfaction survey of one ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// When it was offered (last close).
+    pub asked_at: Timestamp,
+    /// The 1–5 score, once given.
+    pub score: Option<i64>,
+    /// The optional comment.
+    pub comment: Option<String>,
+    /// When the score was given.
+    pub answered_at: Option<Timestamp>,
+}
+
+/// Which tickets to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    /// Only this desk.
+    pub desk: Option<String>,
+    /// Only this status.
+    pub status: Option<TicketStatus>,
+    /// Only this customer.
+    pub customer: Option<CustomerId>,
+    /// At most this many (newest first); 0 means no limit.
+    pub limit: usize,
+}

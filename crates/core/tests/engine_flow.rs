@@ -1,0 +1,927 @@
+//! Engine flow tests: every branch of the conversation and ticket flow, with the in-memory
+//! Store, a recording Channel and a manual clock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use frontdesk_core::testing::{Call, ManualClock, MemoryStore, RecordingChannel};
+use frontdesk_core::*;
+use frontdesk_kb::{Entry, Kb};
+
+const T0: Timestamp = Timestamp(1_764_000_000_000);
+
+fn entry(id: &str, lang: &str, questions: &[&str], answer: &str) -> Entry {
+    Entry {
+        id: id.into(),
+        lang: lang.into(),
+        questions: questions.iter().map(|q| (*q).to_owned()).collect(),
+        answer: answer.into(),
+        tags: Vec::new(),
+        follow_ups: Vec::new(),
+        source: None,
+    }
+}
+
+fn kb() -> Kb {
+    Kb::from_entries(vec![
+        entry(
+            "order-status",
+            "en",
+            &[
+                "Where is my order?",
+                "How can I track my parcel?",
+                "My package has not arrived yet",
+            ],
+            "Track your order under **My account → Orders**.",
+        ),
+        entry(
+            "return-policy",
+            "en",
+            &[
+                "How do I return an item?",
+                "Can I send a product back?",
+                "What is your return policy?",
+            ],
+            "You can return items within 30 days.",
+        ),
+        entry(
+            "reset-password",
+            "en",
+            &[
+                "I forgot my password",
+                "How do I reset my password?",
+                "Cannot log in, password lost",
+            ],
+            "Use *Forgot password* on the login page.",
+        ),
+        entry(
+            "order-status",
+            "lt",
+            &[
+                "Kur mano užsakymas?",
+                "Kaip sekti siuntą?",
+                "Siunta dar neatkeliavo",
+            ],
+            "Užsakymą galite sekti skiltyje **Mano paskyra → Užsakymai**.",
+        ),
+        entry(
+            "invoice",
+            "lt",
+            &[
+                "Kur rasti sąskaitą faktūrą?",
+                "Reikia sąskaitos faktūros",
+                "Kaip gauti sąskaitą?",
+            ],
+            "Sąskaitą faktūrą rasite skiltyje **Mano paskyra**.",
+        ),
+        entry(
+            "order-status",
+            "et",
+            &[
+                "Kus on minu tellimus?",
+                "Kuidas oma pakki jälgida?",
+                "Pakk pole veel kohale jõudnud",
+            ],
+            "Tellimust saate jälgida jaotises **Minu konto → Tellimused**.",
+        ),
+    ])
+    .expect("test KB builds")
+}
+
+struct Harness {
+    engine: Engine,
+    store: Arc<MemoryStore>,
+    channel: Arc<RecordingChannel>,
+    clock: Arc<ManualClock>,
+    seq: std::sync::atomic::AtomicU64,
+}
+
+fn config() -> EngineConfig {
+    let mut cfg = EngineConfig::default();
+    cfg.matching.answer_threshold = 0.5;
+    cfg.matching.suggest_threshold = 0.15;
+    cfg.snippets.insert(
+        "thanks".into(),
+        BTreeMap::from([
+            ("en".to_owned(), "Thanks for waiting!".to_owned()),
+            ("lt".to_owned(), "Ačiū, kad palaukėte!".to_owned()),
+        ]),
+    );
+    cfg
+}
+
+fn harness_with(cfg: EngineConfig, store: Arc<MemoryStore>) -> Harness {
+    let channel = RecordingChannel::new(Platform::terminal());
+    let clock = ManualClock::new(T0);
+    let engine = Engine::new(
+        cfg,
+        store.clone(),
+        Router::new().with(channel.clone()),
+        clock.clone(),
+        kb(),
+    )
+    .unwrap();
+    Harness {
+        engine,
+        store,
+        channel,
+        clock,
+        seq: Default::default(),
+    }
+}
+
+fn harness() -> Harness {
+    harness_with(config(), MemoryStore::new())
+}
+
+fn customer_ep(user: &str) -> Endpoint {
+    Endpoint::chat(Platform::terminal(), format!("dm-{user}"))
+}
+
+impl Harness {
+    fn next_id(&self) -> String {
+        // Unique across harnesses too: a restarted Engine sees new updates, not replays.
+        static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let n = IDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!("u{n}")
+    }
+
+    async fn customer(&self, user: &str, content: Content) -> Handled {
+        let id = self.next_id();
+        self.customer_with_id(user, content, &id).await
+    }
+
+    async fn customer_with_id(&self, user: &str, content: Content, id: &str) -> Handled {
+        self.engine
+            .handle(Inbound {
+                platform_msg_id: id.to_owned(),
+                from: Party {
+                    platform: Platform::terminal(),
+                    user_id: user.into(),
+                    display_name: format!("Customer {user}"),
+                    locale: None,
+                    role: Role::Customer,
+                },
+                at: customer_ep(user),
+                content,
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn say(&self, user: &str, text: &str) -> Handled {
+        self.customer(user, Content::Text(text.into())).await
+    }
+
+    async fn press(&self, user: &str, payload: &str) -> Handled {
+        self.customer(user, Content::Button(payload.into())).await
+    }
+
+    async fn agent(&self, name: &str, room: &Endpoint, text: &str) -> Handled {
+        self.agent_as(name, Role::Agent, room, text).await
+    }
+
+    async fn agent_as(&self, name: &str, role: Role, room: &Endpoint, text: &str) -> Handled {
+        let id = self.next_id();
+        self.engine
+            .handle(Inbound {
+                platform_msg_id: id,
+                from: Party {
+                    platform: Platform::terminal(),
+                    user_id: format!("agent-{name}"),
+                    display_name: name.into(),
+                    locale: None,
+                    role,
+                },
+                at: room.clone(),
+                content: Content::Text(text.into()),
+            })
+            .await
+            .unwrap()
+    }
+
+    fn to_customer(&self, user: &str) -> Vec<OutMessage> {
+        self.channel.sent_to(&customer_ep(user))
+    }
+
+    fn last_to_customer(&self, user: &str) -> OutMessage {
+        self.to_customer(user)
+            .pop()
+            .expect("a message to the customer")
+    }
+
+    fn room(&self, n: usize) -> Endpoint {
+        self.channel.rooms()[n].1.clone()
+    }
+
+    fn to_room(&self, room: &Endpoint) -> Vec<OutMessage> {
+        self.channel.sent_to(room)
+    }
+
+    async fn ticket(&self, number: i64) -> Ticket {
+        self.store
+            .ticket_by_number("support", number)
+            .await
+            .unwrap()
+            .expect("ticket exists")
+    }
+
+    async fn state(&self, user: &str) -> ConversationState {
+        let c = self
+            .store
+            .upsert_customer(
+                &Party {
+                    platform: Platform::terminal(),
+                    user_id: user.into(),
+                    display_name: format!("Customer {user}"),
+                    locale: None,
+                    role: Role::Customer,
+                },
+                &customer_ep(user),
+                T0,
+            )
+            .await
+            .unwrap();
+        c.state
+    }
+
+    /// Escalates `user` with /human and returns the room.
+    async fn open_ticket(&self, user: &str) -> Endpoint {
+        self.say(user, "Where is my order?").await;
+        self.say(user, "/human").await;
+        let rooms = self.channel.rooms();
+        rooms.last().expect("room opened").1.clone()
+    }
+}
+
+fn payloads(m: &OutMessage) -> Vec<&str> {
+    m.buttons.iter().map(|b| b.payload.as_str()).collect()
+}
+
+#[tokio::test]
+async fn confident_answer_with_solved_and_human_buttons() {
+    let h = harness();
+    assert_eq!(h.say("a", "where is my order").await, Handled::Done);
+    let m = h.last_to_customer("a");
+    assert_eq!(m.kind, MessageKind::Answer);
+    assert_eq!(m.markup, Markup::Markdown);
+    assert!(m.text.contains("My account → Orders"));
+    let p = payloads(&m);
+    assert!(p[0].starts_with("solved:"), "{p:?}");
+    assert!(p[1].starts_with("unsolved:"), "{p:?}");
+    let ConversationState::Answered { reply } = h.state("a").await else {
+        panic!("expected Answered");
+    };
+    let r = h.store.bot_reply(reply).await.unwrap().unwrap();
+    assert_eq!(r.outcome, ReplyOutcome::Answered);
+    assert_eq!(r.entry_id.as_deref(), Some("order-status"));
+    assert!(r.confidence >= 0.5 && r.confidence <= 1.0);
+
+    // "Solved" records the feedback and thanks the customer.
+    h.press("a", p[0]).await;
+    let r = h.store.bot_reply(reply).await.unwrap().unwrap();
+    assert_eq!(r.feedback, Some(Feedback::Solved));
+    assert_eq!(
+        h.last_to_customer("a").text,
+        texts::builtin("en", texts::Text::GladToHelp).unwrap()
+    );
+    assert_eq!(h.state("a").await, ConversationState::Idle);
+    assert!(
+        h.channel.rooms().is_empty(),
+        "no ticket for a solved question"
+    );
+}
+
+#[tokio::test]
+async fn typo_and_missing_diacritics_still_answer_in_the_customers_language() {
+    let h = harness();
+    h.say("lt1", "kur mano uzsakymas").await;
+    let m = h.last_to_customer("lt1");
+    assert_eq!(m.kind, MessageKind::Answer);
+    assert!(m.text.contains("Mano paskyra → Užsakymai"), "{}", m.text);
+    // The buttons are in Lithuanian.
+    assert_eq!(
+        m.buttons[0].label,
+        texts::builtin("lt", texts::Text::ButtonSolved).unwrap()
+    );
+
+    h.say("et1", "kus on minu tellimus").await;
+    assert!(h.last_to_customer("et1").text.contains("Minu konto"));
+}
+
+#[tokio::test]
+async fn unsure_offers_did_you_mean_choices_that_answer_when_pressed() {
+    let mut cfg = config();
+    cfg.matching.answer_threshold = 0.999;
+    cfg.matching.suggest_threshold = 0.01;
+    let h = harness_with(cfg, MemoryStore::new());
+    h.say("b", "track order parcel").await;
+    let m = h.last_to_customer("b");
+    assert_eq!(
+        m.text,
+        texts::builtin("en", texts::Text::DidYouMean).unwrap()
+    );
+    let p = payloads(&m);
+    assert!(p.len() >= 2 && p.len() <= 4, "{p:?}");
+    assert_eq!(*p.last().unwrap(), "human");
+    assert!(p[0].starts_with("kb:"), "{p:?}");
+    let ids: Vec<&str> = p[..p.len() - 1].to_vec();
+    let mut dedup = ids.clone();
+    dedup.dedup();
+    assert_eq!(ids, dedup, "choices are distinct entries");
+
+    h.press("b", "kb:en:order-status").await;
+    let m = h.last_to_customer("b");
+    assert_eq!(m.kind, MessageKind::Answer);
+    assert!(m.text.contains("Track your order"));
+    assert!(matches!(
+        h.state("b").await,
+        ConversationState::Answered { .. }
+    ));
+}
+
+#[tokio::test]
+async fn nothing_close_escalates_with_ticket_number_room_and_summary() {
+    let h = harness();
+    h.say("c", "My parcel number is 4471").await;
+    h.say("c", "quantum chromodynamics lecture timetable").await;
+    let msgs = h.to_customer("c");
+    let n = msgs.len();
+    assert_eq!(
+        msgs[n - 2].text,
+        texts::builtin("en", texts::Text::NoAnswer).unwrap()
+    );
+    assert!(msgs[n - 1].text.contains("#1"), "{}", msgs[n - 1].text);
+
+    let rooms = h.channel.rooms();
+    assert_eq!(rooms.len(), 1);
+    assert!(
+        rooms[0].0.starts_with("#1 · quantum chromodynamics"),
+        "{}",
+        rooms[0].0
+    );
+    let summary = &h.to_room(&rooms[0].1)[0];
+    assert_eq!(summary.kind, MessageKind::Summary);
+    assert!(summary.mention_agents);
+    assert_eq!(summary.markup, Markup::Plain);
+    assert!(summary.text.contains("Customer c"));
+    assert!(
+        summary.text.contains("quantum chromodynamics"),
+        "transcript in summary"
+    );
+    assert!(summary.text.contains("4471"), "earlier messages in summary");
+
+    let t = h.ticket(1).await;
+    assert_eq!(t.status, TicketStatus::Open);
+    assert_eq!(t.room.as_ref(), Some(&rooms[0].1));
+    let transcript = h.store.ticket_messages(t.id).await.unwrap();
+    assert!(
+        transcript
+            .iter()
+            .any(|m| m.body == "My parcel number is 4471")
+    );
+    assert_eq!(
+        h.state("c").await,
+        ConversationState::InTicket { ticket: t.id }
+    );
+    let r = h.store.bot_replies_since(T0).await.unwrap();
+    assert_eq!(r.last().unwrap().outcome, ReplyOutcome::Escalated);
+}
+
+#[tokio::test]
+async fn handoff_phrases_in_every_language_and_slash_human() {
+    let h = harness();
+    h.say("e1", "I want to talk to a person please").await;
+    h.say("e2", "Noriu kalbėti su žmogumi").await;
+    h.say("e3", "Soovin rääkida inimesega").await;
+    h.say("e4", "/human").await;
+    assert_eq!(h.channel.rooms().len(), 4);
+    for (i, user) in ["e1", "e2", "e3", "e4"].into_iter().enumerate() {
+        let t = h.ticket(i as i64 + 1).await;
+        assert!(
+            matches!(h.state(user).await, ConversationState::InTicket { ticket } if ticket == t.id)
+        );
+    }
+    // Acknowledged in the customer's language.
+    let lt = h.last_to_customer("e2").text;
+    assert!(lt.contains("užklausą #2"), "{lt}");
+    let et = h.last_to_customer("e3").text;
+    assert!(et.contains("pöördumise #3"), "{et}");
+    assert_eq!(h.ticket(2).await.lang, "lt");
+}
+
+#[tokio::test]
+async fn not_solved_after_an_answer_escalates_and_records_feedback() {
+    let h = harness();
+    h.say("f", "How do I return an item?").await;
+    let ConversationState::Answered { reply } = h.state("f").await else {
+        panic!("answered first");
+    };
+    h.say("f", "that didn't help").await;
+    assert_eq!(
+        h.store.bot_reply(reply).await.unwrap().unwrap().feedback,
+        Some(Feedback::NotSolved)
+    );
+    let t = h.ticket(1).await;
+    assert_eq!(t.subject, "How do I return an item?");
+    assert!(t.bot_tried.contains("return-policy"), "{}", t.bot_tried);
+
+    // The "Talk to a person" button under an answer does the same.
+    h.say("g", "I forgot my password").await;
+    let m = h.last_to_customer("g");
+    h.press("g", m.buttons[1].payload.as_str()).await;
+    assert_eq!(h.channel.rooms().len(), 2);
+}
+
+#[tokio::test]
+async fn relay_both_ways_notes_stay_internal_and_first_response_is_recorded() {
+    let h = harness();
+    let room = h.open_ticket("h").await;
+    h.clock.advance_minutes(3);
+    h.say("h", "It was order 1234, <b>urgent</b> @everyone")
+        .await;
+    let relayed = h.to_room(&room).pop().unwrap();
+    assert_eq!(
+        relayed.kind,
+        MessageKind::CustomerRelay {
+            customer: "Customer h".into()
+        }
+    );
+    assert_eq!(
+        relayed.markup,
+        Markup::Plain,
+        "customer text is never markup"
+    );
+    assert!(!relayed.mention_agents);
+    assert_eq!(relayed.text, "It was order 1234, <b>urgent</b> @everyone");
+
+    h.clock.advance_minutes(2);
+    let before = h.to_customer("h").len();
+    h.agent("Alice", &room, "/note customer sounds upset").await;
+    assert_eq!(h.to_customer("h").len(), before, "notes are not relayed");
+
+    h.agent("Alice", &room, "Hi! Your parcel leaves today.")
+        .await;
+    let m = h.last_to_customer("h");
+    assert_eq!(m.text, "Hi! Your parcel leaves today.");
+    assert_eq!(
+        m.kind,
+        MessageKind::AgentReply {
+            agent: "Alice (support)".into()
+        }
+    );
+    let t = h.ticket(1).await;
+    assert_eq!(t.first_response_at, Some(T0.plus_millis(5 * 60_000)));
+    assert_eq!(
+        t.assignee.as_ref().map(|a| a.name.as_str()),
+        Some("Alice"),
+        "replying claims"
+    );
+
+    let msgs = h.store.ticket_messages(t.id).await.unwrap();
+    let note = msgs.iter().find(|m| m.author == AuthorKind::Note).unwrap();
+    assert_eq!(note.body, "customer sounds upset");
+    assert!(
+        msgs.iter()
+            .any(|m| m.author == AuthorKind::Agent && m.body.contains("leaves today"))
+    );
+    let kinds: Vec<EventKind> = h
+        .store
+        .ticket_events(t.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&EventKind::Note));
+    assert!(kinds.contains(&EventKind::Replied));
+}
+
+#[tokio::test]
+async fn claims_have_one_owner_and_non_agents_cannot_act() {
+    let h = harness();
+    let room = h.open_ticket("i").await;
+    h.agent("Alice", &room, "/claim").await;
+    assert!(
+        h.to_room(&room)
+            .last()
+            .unwrap()
+            .text
+            .contains("Alice claimed ticket #1")
+    );
+    assert!(
+        h.last_to_customer("i").text.contains("Alice"),
+        "customer told who handles it"
+    );
+    h.agent("Bob", &room, "/claim").await;
+    assert!(
+        h.to_room(&room)
+            .last()
+            .unwrap()
+            .text
+            .contains("already claimed by Alice")
+    );
+    assert_eq!(h.ticket(1).await.assignee.unwrap().name, "Alice");
+
+    // A stranger in the room can do nothing.
+    assert_eq!(
+        h.agent_as("Mallory", Role::Customer, &room, "/close").await,
+        Handled::Ignored
+    );
+    assert_eq!(h.ticket(1).await.status, TicketStatus::Open);
+
+    h.agent("Alice", &room, "/unclaim").await;
+    h.agent("Bob", &room, "/claim").await;
+    assert_eq!(h.ticket(1).await.assignee.unwrap().name, "Bob");
+}
+
+#[tokio::test]
+async fn snippets_kb_priority_tags_and_transcript() {
+    let h = harness();
+    let room = h.open_ticket("j").await;
+    h.agent("Alice", &room, "/snippet thanks").await;
+    assert_eq!(h.last_to_customer("j").text, "Thanks for waiting!");
+    h.agent("Alice", &room, "/snippet nope").await;
+    assert!(h.to_room(&room).last().unwrap().text.contains("thanks"));
+    h.agent("Alice", &room, "/kb return-policy").await;
+    assert_eq!(
+        h.last_to_customer("j").text,
+        "You can return items within 30 days."
+    );
+    h.agent("Alice", &room, "/priority urgent").await;
+    h.agent("Alice", &room, "/tag vip, Delivery").await;
+    let t = h.ticket(1).await;
+    assert_eq!(t.priority, Priority::Urgent);
+    assert_eq!(t.tags, vec!["delivery".to_owned(), "vip".to_owned()]);
+    h.agent("Alice", &room, "/priority whenever").await;
+    assert!(
+        h.to_room(&room)
+            .last()
+            .unwrap()
+            .text
+            .starts_with("Usage: /priority")
+    );
+    h.agent("Alice", &room, "/transcript").await;
+    let tr = h.to_room(&room).last().unwrap().text.clone();
+    assert!(
+        tr.contains("Where is my order?") && tr.contains("Thanks for waiting!"),
+        "{tr}"
+    );
+}
+
+#[tokio::test]
+async fn close_survey_rating_and_comment() {
+    let h = harness();
+    let room = h.open_ticket("k").await;
+    h.agent("Alice", &room, "Fixed it for you.").await;
+    h.clock.advance_minutes(10);
+    h.agent("Alice", &room, "/close").await;
+    let t = h.ticket(1).await;
+    assert_eq!(t.status, TicketStatus::Closed);
+    assert_eq!(t.closed_at, Some(T0.plus_millis(10 * 60_000)));
+    let survey = h.last_to_customer("k");
+    assert!(survey.text.contains("#1"));
+    assert_eq!(
+        payloads(&survey),
+        vec!["rate:1:1", "rate:1:2", "rate:1:3", "rate:1:4", "rate:1:5"]
+    );
+    assert!(h.channel.calls().contains(&Call::Close(room.clone())));
+    assert!(matches!(
+        h.state("k").await,
+        ConversationState::Closed { .. }
+    ));
+
+    h.press("k", "rate:1:4").await;
+    h.say("k", "Quick and friendly").await;
+    let s = h.store.survey(t.id).await.unwrap().unwrap();
+    assert_eq!(s.score, Some(4));
+    assert_eq!(s.comment.as_deref(), Some("Quick and friendly"));
+    assert_eq!(h.state("k").await, ConversationState::Idle);
+    assert!(h.to_room(&room).iter().any(|m| m.text.contains("4/5")));
+
+    // Another customer cannot rate this ticket.
+    h.say("x", "hello").await;
+    h.press("x", "rate:1:1").await;
+    assert_eq!(h.store.survey(t.id).await.unwrap().unwrap().score, Some(4));
+}
+
+#[tokio::test]
+async fn typed_score_and_reopen_window() {
+    let h = harness();
+    let room = h.open_ticket("l").await;
+    h.agent("Alice", &room, "/close").await;
+    // A typed digit answers the survey.
+    h.say("l", "5").await;
+    assert_eq!(
+        h.store
+            .survey(h.ticket(1).await.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .score,
+        Some(5)
+    );
+    h.press("l", "nocomment:1").await;
+    assert_eq!(h.state("l").await, ConversationState::Idle);
+
+    // Within the window, a message after close reopens the ticket.
+    let room2 = h.open_ticket("m").await;
+    h.agent("Alice", &room2, "/close").await;
+    h.clock.advance_minutes(60);
+    h.say("m", "Actually it still doesn't work").await;
+    let t = h.ticket(2).await;
+    assert_eq!(t.status, TicketStatus::Open);
+    assert_eq!(t.reopen_count, 1);
+    assert!(h.last_to_customer("m").text.contains("#2"));
+    assert!(
+        h.to_room(&room2)
+            .last()
+            .unwrap()
+            .text
+            .contains("still doesn't work")
+    );
+    assert!(h.channel.calls().contains(&Call::Reopen(room2.clone())));
+
+    // After the window, the customer starts afresh.
+    h.agent("Alice", &room2, "/close").await;
+    h.clock.advance_minutes(73 * 60);
+    h.say("m", "Where is my order?").await;
+    assert_eq!(h.ticket(2).await.status, TicketStatus::Closed);
+    assert_eq!(h.last_to_customer("m").kind, MessageKind::Answer);
+}
+
+#[tokio::test]
+async fn duplicate_updates_change_nothing() {
+    let h = harness();
+    h.customer_with_id("n", Content::Text("Where is my order?".into()), "same")
+        .await;
+    let sent = h.channel.calls().len();
+    let replies = h.store.bot_replies_since(T0).await.unwrap().len();
+    assert_eq!(
+        h.customer_with_id("n", Content::Text("Where is my order?".into()), "same")
+            .await,
+        Handled::Duplicate
+    );
+    assert_eq!(h.channel.calls().len(), sent);
+    assert_eq!(h.store.bot_replies_since(T0).await.unwrap().len(), replies);
+
+    // A replayed agent command changes nothing either.
+    let room = h.open_ticket("n").await;
+    let agent_msg = |id: &str| Inbound {
+        platform_msg_id: id.into(),
+        from: Party {
+            platform: Platform::terminal(),
+            user_id: "agent-a".into(),
+            display_name: "A".into(),
+            locale: None,
+            role: Role::Agent,
+        },
+        at: room.clone(),
+        content: Content::Text("Reply once".into()),
+    };
+    assert_eq!(
+        h.engine.handle(agent_msg("r1")).await.unwrap(),
+        Handled::Done
+    );
+    assert_eq!(
+        h.engine.handle(agent_msg("r1")).await.unwrap(),
+        Handled::Duplicate
+    );
+    let replies: Vec<_> = h
+        .to_customer("n")
+        .into_iter()
+        .filter(|m| m.text == "Reply once")
+        .collect();
+    assert_eq!(replies.len(), 1);
+}
+
+#[tokio::test]
+async fn restart_keeps_the_ticket_going() {
+    let store = MemoryStore::new();
+    let room;
+    {
+        let h = harness_with(config(), store.clone());
+        room = h.open_ticket("o").await;
+    }
+    // A new Engine (a restarted process) on the same Store: the customer is still in the
+    // ticket and the room still routes to it.
+    let h = harness_with(config(), store.clone());
+    h.say("o", "Any news?").await;
+    assert_eq!(h.to_room(&room).last().unwrap().text, "Any news?");
+    h.agent("Alice", &room, "Yes, shipped.").await;
+    assert_eq!(h.last_to_customer("o").text, "Yes, shipped.");
+    assert!(h.channel.rooms().is_empty(), "no second room");
+}
+
+#[tokio::test]
+async fn first_response_reminders_once_per_level() {
+    let h = harness();
+    let room = h.open_ticket("p").await;
+    h.clock.advance_minutes(14);
+    assert_eq!(h.engine.tick().await.unwrap().reminders, 0);
+    h.clock.advance_minutes(1);
+    assert_eq!(h.engine.tick().await.unwrap().reminders, 1);
+    let r1 = h.to_room(&room).pop().unwrap();
+    assert!(
+        r1.text.contains("15 min") && !r1.mention_agents,
+        "{}",
+        r1.text
+    );
+    assert_eq!(h.engine.tick().await.unwrap().reminders, 0, "not twice");
+    h.clock.advance_minutes(15);
+    assert_eq!(h.engine.tick().await.unwrap().reminders, 1);
+    let r2 = h.to_room(&room).pop().unwrap();
+    assert!(r2.mention_agents, "second reminder pings the agents");
+    h.clock.advance_minutes(60);
+    assert_eq!(h.engine.tick().await.unwrap().reminders, 0, "at most two");
+
+    // A replied ticket gets none.
+    let room2 = h.open_ticket("q").await;
+    h.agent("Alice", &room2, "On it").await;
+    h.clock.advance_minutes(40);
+    assert_eq!(h.engine.tick().await.unwrap().reminders, 0);
+}
+
+#[tokio::test]
+async fn a_failed_room_is_acknowledged_recorded_and_retried() {
+    let h = harness();
+    h.channel.set_failing(true);
+    h.say("r", "/human").await;
+    let t = h.ticket(1).await;
+    assert!(t.room.is_none());
+    let events = h.store.ticket_events(t.id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == EventKind::SendFailed && e.detail.contains("open room"))
+    );
+    // The customer's later messages are kept in the ticket meanwhile.
+    h.say("r", "hello?").await;
+    h.channel.set_failing(false);
+    assert_eq!(h.engine.tick().await.unwrap().rooms_opened, 1);
+    let room = h.room(0);
+    let summary = &h.to_room(&room)[0];
+    assert!(summary.text.contains("hello?"), "{}", summary.text);
+    assert_eq!(h.ticket(1).await.room, Some(room));
+}
+
+#[tokio::test]
+async fn an_open_ticket_is_not_opened_twice_and_numbers_are_sequential() {
+    let h = harness();
+    h.open_ticket("s").await;
+    h.say("s", "/human").await;
+    assert_eq!(h.channel.rooms().len(), 1);
+    assert!(h.last_to_customer("s").text.contains("#1"));
+    h.open_ticket("t").await;
+    h.open_ticket("u").await;
+    let numbers: Vec<i64> = h
+        .store
+        .list_tickets(&TicketFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(numbers, vec![3, 2, 1]);
+}
+
+#[tokio::test]
+async fn agent_messages_on_a_closed_ticket_are_kept_not_sent() {
+    let h = harness();
+    let room = h.open_ticket("v").await;
+    h.agent("Alice", &room, "/close").await;
+    let before = h.to_customer("v").len();
+    h.agent("Alice", &room, "one more thing").await;
+    assert_eq!(h.to_customer("v").len(), before);
+    assert!(h.to_room(&room).last().unwrap().text.contains("/reopen"));
+    h.agent("Alice", &room, "/reopen").await;
+    assert_eq!(h.ticket(1).await.status, TicketStatus::Open);
+    h.agent("Alice", &room, "one more thing").await;
+    assert_eq!(h.last_to_customer("v").text, "one more thing");
+}
+
+#[tokio::test]
+async fn files_without_text_ask_for_words() {
+    let h = harness();
+    let files = vec![Attachment {
+        platform: Platform::terminal(),
+        kind: AttachmentKind::Photo,
+        file_ref: "f1".into(),
+        file_name: Some("screenshot.png".into()),
+    }];
+    h.customer(
+        "w",
+        Content::Files {
+            files: files.clone(),
+            caption: None,
+        },
+    )
+    .await;
+    let m = h.last_to_customer("w");
+    assert_eq!(
+        m.text,
+        texts::builtin("en", texts::Text::DescribeInWords).unwrap()
+    );
+    assert_eq!(payloads(&m), vec!["human"]);
+    // In a ticket, files are relayed.
+    let room = h.open_ticket("w").await;
+    h.customer(
+        "w",
+        Content::Files {
+            files: files.clone(),
+            caption: Some("see this".into()),
+        },
+    )
+    .await;
+    let relayed = h.to_room(&room).pop().unwrap();
+    assert_eq!(relayed.attachments, files);
+    assert_eq!(relayed.text, "see this");
+}
+
+#[tokio::test]
+async fn a_flood_is_recorded_but_not_answered_and_the_customer_is_told_once() {
+    let h = harness();
+    for i in 0..30 {
+        h.say("flood", &format!("Where is my order? {i}")).await;
+    }
+    let msgs = h.to_customer("flood");
+    let answers = msgs
+        .iter()
+        .filter(|m| m.kind == MessageKind::Answer)
+        .count();
+    assert_eq!(answers, 20, "the first 20 are answered");
+    let slow = texts::builtin("en", texts::Text::SlowDown).unwrap();
+    assert_eq!(msgs.iter().filter(|m| m.text == slow).count(), 1);
+    // Everything was recorded.
+    let c = h
+        .store
+        .upsert_customer(
+            &Party {
+                platform: Platform::terminal(),
+                user_id: "flood".into(),
+                display_name: "x".into(),
+                locale: None,
+                role: Role::Customer,
+            },
+            &customer_ep("flood"),
+            T0,
+        )
+        .await
+        .unwrap();
+    let recorded = h.store.customer_messages(c.id, 1000).await.unwrap();
+    assert_eq!(
+        recorded
+            .iter()
+            .filter(|m| m.author == AuthorKind::Customer)
+            .count(),
+        30
+    );
+    // A minute later the customer is answered again.
+    h.clock.advance_minutes(1);
+    h.say("flood", "Where is my order?").await;
+    assert_eq!(h.last_to_customer("flood").kind, MessageKind::Answer);
+}
+
+#[tokio::test]
+async fn greetings_and_thanks_do_not_open_tickets() {
+    let h = harness();
+    for (user, text) in [
+        ("g1", "Hello!"),
+        ("g2", "Labas"),
+        ("g3", "Tere"),
+        ("g4", "hi there"),
+    ] {
+        h.say(user, text).await;
+        let m = h.last_to_customer(user);
+        assert!(
+            m.text.starts_with(
+                texts::builtin("en", texts::Text::Welcome)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+            ) || texts::BUILTIN_LANGUAGES
+                .iter()
+                .any(|l| m.text == texts::builtin(l, texts::Text::Welcome).unwrap()),
+            "{user}: {}",
+            m.text
+        );
+    }
+    assert_eq!(
+        h.last_to_customer("g2").text,
+        texts::builtin("lt", texts::Text::Welcome).unwrap()
+    );
+    h.say("g5", "Where is my order?").await;
+    h.say("g5", "thanks!").await;
+    assert_eq!(
+        h.last_to_customer("g5").text,
+        texts::builtin("en", texts::Text::GladToHelp).unwrap()
+    );
+    h.say("g6", "Ačiū").await;
+    assert_eq!(
+        h.last_to_customer("g6").text,
+        texts::builtin("lt", texts::Text::GladToHelp).unwrap()
+    );
+    assert!(h.channel.rooms().is_empty(), "no tickets");
+}
