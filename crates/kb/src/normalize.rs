@@ -1,0 +1,262 @@
+//! Normalisation for matching: folding (NFKD, marks dropped, case folded), stop words and
+//! light suffix stripping per language (en, lt, et), character n-grams, language detection.
+use std::collections::HashMap;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Folds text: NFKD, combining marks dropped (`sąskaita` → `saskaita`, `tšau` → `tsau`),
+/// lowercase, apostrophes dropped, every other run of non-alphanumerics one space.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+            space = false;
+        } else if c == '\'' || c == '’' {
+            // "didn't" and "didnt" fold alike.
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+const EN_STOP: &[&str] = &[
+    "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "do", "does", "did", "i",
+    "me", "my", "we", "our", "you", "your", "it", "its", "to", "of", "in", "on", "for", "and",
+    "or", "can", "could", "would", "should", "will", "please", "with", "at", "this", "that",
+    "there", "what", "how", "there", "have", "has", "had", "hi", "hello", "im", "id", "ive", "so",
+    "just", "about", "from", "by", "as", "if", "any", "some", "get", "got", "want", "need", "like",
+    "know", "tell",
+];
+const LT_STOP: &[&str] = &[
+    "ir", "ar", "kad", "kaip", "kur", "kas", "kada", "man", "mano", "as", "jus", "jusu", "tai",
+    "yra", "su", "be", "is", "i", "prie", "del", "labas", "sveiki", "noriu", "reikia", "galiu",
+    "gal", "ne", "taip", "bet", "o", "tik", "dar", "jau", "cia", "koks", "kokia", "kiek", "prasau",
+    "aciu", "laba", "diena", "mane", "mus", "musu",
+];
+const ET_STOP: &[&str] = &[
+    "ja", "ning", "on", "ei", "et", "kas", "kus", "kuidas", "mis", "millal", "mina", "ma", "minu",
+    "mu", "teie", "te", "see", "selle", "ka", "aga", "kui", "siis", "palun", "tere", "soovin",
+    "tahan", "vaja", "saan", "kas", "oma", "mul", "meil", "mida", "nii", "veel", "juba", "ikka",
+    "aitah",
+];
+
+fn stop(lang: &str) -> &'static [&'static str] {
+    match lang {
+        "lt" => LT_STOP,
+        "et" => ET_STOP,
+        _ => EN_STOP,
+    }
+}
+
+const LT_END: &[&str] = &[
+    "iausiai", "iausias", "omis", "amis", "emis", "imis", "uose", "ose", "ams", "ims", "ais",
+    "ius", "ias", "iai", "ios", "iu", "io", "as", "is", "ys", "us", "os", "es", "ai", "ei", "ui",
+    "a", "e", "i", "o", "u", "y", "s",
+];
+const ET_END: &[&str] = &[
+    "dele", "dega", "dest", "desse", "tele", "tega", "test", "sse", "sid", "ist", "iga", "ile",
+    "ilt", "ina", "ini", "ks", "le", "lt", "ga", "ta", "st", "ni", "na", "se", "sed", "de", "te",
+    "d", "t", "s",
+];
+const EN_END: &[&str] = &["ing", "ed", "es", "s", "ly"];
+
+/// Strips one common inflectional ending from a folded word (keeping at least four letters);
+/// words of four letters or fewer, and words with digits, are kept whole.
+pub fn stem(word: &str, lang: &str) -> String {
+    let ends: &[&str] = match lang {
+        "lt" => LT_END,
+        "et" => ET_END,
+        _ => EN_END,
+    };
+    let n = word.chars().count();
+    if n <= 4 || word.chars().any(|c| c.is_ascii_digit()) {
+        return word.to_owned();
+    }
+    for e in ends {
+        if word.ends_with(e) && n - e.chars().count() >= 4 {
+            return word[..word.len() - e.len()].to_owned();
+        }
+    }
+    word.to_owned()
+}
+
+/// The matching terms of a text: folded words without stop words (unless nothing else is
+/// left), stemmed. Unknown languages use the English rules.
+pub fn stem_tokens(text: &str, lang: &str) -> Vec<String> {
+    let f = fold(text);
+    let stops = stop(lang);
+    let toks: Vec<&str> = f.split_whitespace().collect();
+    let kept: Vec<String> = toks
+        .iter()
+        .filter(|t| !stops.contains(t))
+        .map(|t| stem(t, lang))
+        .collect();
+    if kept.is_empty() {
+        toks.iter().map(|t| stem(t, lang)).collect()
+    } else {
+        kept
+    }
+}
+
+/// Character 3- and 4-grams of each word, with `^` and `$` marking the word's ends.
+pub fn char_ngrams(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in s.split_whitespace() {
+        let padded: Vec<char> = format!("^{w}$").chars().collect();
+        for n in [3usize, 4] {
+            if padded.len() < n {
+                continue;
+            }
+            for i in 0..=padded.len() - n {
+                out.push(padded[i..i + n].iter().collect());
+            }
+        }
+    }
+    out
+}
+
+/// Character 3-grams of one word with `^`/`$` ends (the typo-candidate index).
+pub fn trigrams(w: &str) -> Vec<String> {
+    let padded: Vec<char> = format!("^{w}$").chars().collect();
+    if padded.len() < 3 {
+        return vec![];
+    }
+    (0..=padded.len() - 3)
+        .map(|i| padded[i..i + 3].iter().collect())
+        .collect()
+}
+
+/// Guesses the language of `text` from letters only Lithuanian or Estonian use, stop words,
+/// and the words each language's entries use (`kb_words`). `None` when unsure.
+pub fn detect_language(
+    text: &str,
+    kb_words: &HashMap<String, HashMap<String, f32>>,
+) -> Option<String> {
+    let lower = text.to_lowercase();
+    let mut score: HashMap<&str, f32> = HashMap::new();
+    for c in lower.chars() {
+        match c {
+            'ą' | 'č' | 'ę' | 'ė' | 'į' | 'ų' | 'ū' => {
+                *score.entry("lt").or_default() += 3.0;
+            }
+            'õ' | 'ä' | 'ö' | 'ü' => {
+                *score.entry("et").or_default() += 3.0;
+            }
+            _ => {}
+        }
+    }
+    let f = fold(text);
+    for w in f.split_whitespace() {
+        for (lang, list) in [("en", EN_STOP), ("lt", LT_STOP), ("et", ET_STOP)] {
+            if list.contains(&w) {
+                *score.entry(lang).or_default() += 1.0;
+            }
+        }
+        for (lang, words) in kb_words {
+            if lang == "und" {
+                continue;
+            }
+            if words.contains_key(w) {
+                *score.entry(lang_static(lang)).or_default() += 0.5;
+            }
+        }
+    }
+    let mut v: Vec<(&str, f32)> = score.into_iter().filter(|(l, _)| !l.is_empty()).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    match v.as_slice() {
+        [] => None,
+        [(l, s)] if *s >= 1.0 => Some((*l).to_owned()),
+        [(l, s), (_, s2), ..] if *s >= 1.0 && *s > *s2 => Some((*l).to_owned()),
+        _ => None,
+    }
+}
+
+fn lang_static(l: &str) -> &'static str {
+    match l {
+        "en" => "en",
+        "lt" => "lt",
+        "et" => "et",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_diacritics_case_and_punctuation() {
+        assert_eq!(
+            fold("Kur mano SĄSKAITA faktūra?"),
+            "kur mano saskaita faktura"
+        );
+        assert_eq!(
+            fold("Kättetoimetamine, tšekk; õun"),
+            "kattetoimetamine tsekk oun"
+        );
+        assert_eq!(fold("Didn't   arrive!!"), "didnt arrive");
+        assert_eq!(fold("ＦＵＬＬ width"), "full width");
+    }
+
+    #[test]
+    fn stop_words_per_language() {
+        assert_eq!(
+            stem_tokens("Where is my order?", "en"),
+            vec!["where", "order"]
+        );
+        assert_eq!(stem_tokens("Kur mano užsakymas?", "lt"), vec!["uzsakym"]);
+        assert_eq!(stem_tokens("Kus on minu tellimus?", "et"), vec!["tellimu"]);
+        // A text of stop words only keeps them, so it can still match something.
+        assert_eq!(stem_tokens("how are you", "en"), vec!["how", "are", "you"]);
+    }
+
+    #[test]
+    fn inflected_forms_share_a_stem() {
+        // Lithuanian cases of "užsakymas" (order) and "sąskaita" (invoice).
+        for w in ["uzsakymas", "uzsakymo", "uzsakyma", "uzsakymu"] {
+            assert_eq!(stem(w, "lt"), "uzsakym", "{w}");
+        }
+        assert_eq!(stem("saskaitos", "lt"), stem("saskaita", "lt"));
+        // Estonian cases of "tellimus" (order), "arve" (invoice) stays whole.
+        assert_eq!(stem("tellimuse", "et"), stem("tellimust", "et"));
+        assert_eq!(stem("arve", "et"), "arve");
+        // English plurals and -ing.
+        assert_eq!(stem("refunds", "en"), "refund");
+        assert_eq!(stem("tracking", "en"), "track");
+        assert_eq!(stem("4471", "en"), "4471");
+    }
+
+    #[test]
+    fn ngrams_mark_word_ends() {
+        let g = char_ngrams("abc");
+        assert!(g.contains(&"^ab".to_owned()) && g.contains(&"bc$".to_owned()));
+        assert!(g.contains(&"^abc".to_owned()) && g.contains(&"abc$".to_owned()));
+        assert_eq!(trigrams("ab"), vec!["^ab", "ab$"]);
+    }
+
+    #[test]
+    fn languages_are_told_apart() {
+        let none = HashMap::new();
+        assert_eq!(
+            detect_language("Kur mano užsakymas?", &none).as_deref(),
+            Some("lt")
+        );
+        assert_eq!(
+            detect_language("Kus on minu tellimus? Ootan juba nädal", &none).as_deref(),
+            Some("et")
+        );
+        assert_eq!(
+            detect_language("Where is my order?", &none).as_deref(),
+            Some("en")
+        );
+        assert_eq!(detect_language("4471", &none), None);
+    }
+}
