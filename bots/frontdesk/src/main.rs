@@ -1,0 +1,514 @@
+//! The `frontdesk` binary: configuration, the terminal chat, knowledge-base tools and ticket
+//! listings. See README.md at the workspace root.
+
+mod chat;
+mod config;
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use frontdesk_core::{
+    Engine, Router, Store, SystemClock, Ticket, TicketFilter, TicketStatus, transcript_line,
+};
+use frontdesk_kb::{Kb, SearchOptions};
+use frontdesk_store::SqlStore;
+
+use crate::config::Config;
+
+/// Frontdesk: customer support inside chat platforms.
+#[derive(Parser, Debug)]
+#[command(name = "frontdesk", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (default: ./frontdesk.toml when it exists).
+    #[arg(long, short, global = true, env = "FRONTDESK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Chat with the bot in the terminal as a customer, and act as an agent with `@agent …`.
+    Chat(ChatArgs),
+    /// Show what the knowledge base matches for a question, with scores.
+    Ask(AskArgs),
+    /// Knowledge-base tools.
+    #[command(subcommand)]
+    Kb(KbCommand),
+    /// List tickets, or show one with its transcript.
+    Tickets(TicketsArgs),
+    /// Measure answer quality on a labelled CSV (see shared/data/README.md).
+    Eval(EvalArgs),
+    /// Print the configuration in effect (defaults, file and environment) as TOML.
+    Config,
+}
+
+#[derive(Args, Debug)]
+struct ChatArgs {
+    /// Your name as the customer.
+    #[arg(long, default_value = "Customer")]
+    name: String,
+    /// Your customer id (another id is another customer with their own history).
+    #[arg(long, default_value = "terminal-user")]
+    user: String,
+    /// Your language hint (en, lt, et); the bot also detects it from what you write.
+    #[arg(long)]
+    lang: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct AskArgs {
+    /// The question.
+    question: String,
+    /// How many matches to show.
+    #[arg(long, short = 'n', default_value_t = 5)]
+    limit: usize,
+    /// Preferred language.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Show the matched phrasing, the terms that counted and the runner-up.
+    #[arg(long)]
+    explain: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum KbCommand {
+    /// Validate a knowledge-base directory: every problem with file:line, and near-duplicate
+    /// phrasings across entries. Exits non-zero when the directory is invalid.
+    Check {
+        /// The directory (default: the configured one).
+        dir: Option<PathBuf>,
+        /// Warn about phrasings of different entries at least this similar (default: the
+        /// answer threshold).
+        #[arg(long)]
+        similarity: Option<f32>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct TicketsArgs {
+    /// Show this ticket number with its transcript and timeline.
+    number: Option<i64>,
+    /// Only open or closed tickets.
+    #[arg(long, value_parser = ["open", "closed"])]
+    status: Option<String>,
+    /// How many to list.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+}
+
+#[derive(Args, Debug)]
+struct EvalArgs {
+    /// The knowledge base: a `text,label` CSV or a FAQ directory.
+    #[arg(long)]
+    kb: PathBuf,
+    /// Tuning queries (`text,label`, label `oos` = must escalate) to choose the threshold on.
+    #[arg(long)]
+    tune: Option<PathBuf>,
+    /// Test queries.
+    #[arg(long)]
+    test: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write `text,gold,predicted,score` for every test query.
+    #[arg(long)]
+    predictions: Option<PathBuf>,
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() {
+    init_logging();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e}");
+        for cause in e.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let cfg = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Chat(args) => chat(cfg, args).await,
+        Command::Ask(args) => ask(&cfg, args),
+        Command::Kb(KbCommand::Check { dir, similarity }) => kb_check(&cfg, dir, similarity),
+        Command::Tickets(args) => tickets(&cfg, args).await,
+        Command::Eval(args) => eval(args),
+        Command::Config => {
+            print!("{}", toml::to_string_pretty(&cfg)?);
+            Ok(())
+        }
+    }
+}
+
+fn load_kb(dir: &Path) -> Result<Kb> {
+    Kb::load_dir(dir).with_context(|| format!("loading the knowledge base from {}", dir.display()))
+}
+
+async fn open_store(cfg: &Config) -> Result<Arc<SqlStore>> {
+    let store = SqlStore::connect(&cfg.database.url)
+        .await
+        .with_context(|| format!("opening the database {}", cfg.database.url))?;
+    Ok(Arc::new(store))
+}
+
+async fn chat(cfg: Config, args: ChatArgs) -> Result<()> {
+    let kb_dir = cfg.kb_dir();
+    let kb = load_kb(&kb_dir)?;
+    let store = open_store(&cfg).await?;
+    let mut engine_cfg = cfg.engine();
+    if engine_cfg.desk.platform != "terminal" {
+        // The terminal chat is its own desk, whatever the configured one is.
+        engine_cfg.desk.platform = "terminal".into();
+        engine_cfg.desk.chat_id = "desk".into();
+    }
+    let channel = chat::TerminalChannel::stdout();
+    let engine = Engine::new(
+        engine_cfg,
+        store.clone(),
+        Router::new().with(channel.clone()),
+        Arc::new(SystemClock),
+        kb,
+    )?;
+    chat::run(
+        Arc::new(engine),
+        channel,
+        chat::ChatOptions {
+            customer_name: args.name,
+            customer_id: args.user,
+            locale: args.lang,
+            kb_dir,
+        },
+    )
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+fn ask(cfg: &Config, args: AskArgs) -> Result<()> {
+    let kb = load_kb(&cfg.kb_dir())?;
+    let hits = kb.search(
+        &args.question,
+        &SearchOptions {
+            limit: args.limit,
+            lang: args.lang.clone(),
+        },
+    );
+    if hits.is_empty() {
+        println!("no match: the bot would escalate");
+        return Ok(());
+    }
+    let best = hits[0].confidence;
+    let verdict = if best >= cfg.kb.answer_threshold {
+        "answer"
+    } else if best >= cfg.kb.suggest_threshold {
+        "suggest (did you mean)"
+    } else {
+        "escalate"
+    };
+    println!(
+        "decision: {verdict} (answer ≥ {:.2}, suggest ≥ {:.2})",
+        cfg.kb.answer_threshold, cfg.kb.suggest_threshold
+    );
+    for (i, h) in hits.iter().enumerate() {
+        println!(
+            "{:>2}. {:<28} {}  confidence {:.3}  margin {:.3}",
+            i + 1,
+            h.id,
+            h.lang,
+            h.confidence,
+            h.margin
+        );
+        println!("    matched: {}", h.phrasing);
+        if args.explain {
+            let terms: Vec<String> = h
+                .explanation
+                .terms
+                .iter()
+                .map(|(t, w)| format!("{t} ({w:.2})"))
+                .collect();
+            println!(
+                "    terms: {}",
+                if terms.is_empty() {
+                    "-".into()
+                } else {
+                    terms.join(", ")
+                }
+            );
+            if !h.explanation.corrected.is_empty() {
+                let c: Vec<String> = h
+                    .explanation
+                    .corrected
+                    .iter()
+                    .map(|(a, b)| format!("{a} → {b}"))
+                    .collect();
+                println!("    typos corrected: {}", c.join(", "));
+            }
+            println!("    raw score: {:.3}", h.explanation.raw_score);
+        }
+    }
+    if args.explain {
+        match hits.iter().find(|h| h.id != hits[0].id) {
+            Some(r) => println!(
+                "runner-up: {} ({}) at {:.3}, margin {:.3}",
+                r.id, r.lang, r.confidence, hits[0].margin
+            ),
+            None => println!("runner-up: none"),
+        }
+    }
+    Ok(())
+}
+
+fn kb_check(cfg: &Config, dir: Option<PathBuf>, similarity: Option<f32>) -> Result<()> {
+    let dir = dir.unwrap_or_else(|| cfg.kb_dir());
+    let kb = match Kb::load_dir(&dir) {
+        Ok(kb) => kb,
+        Err(e) => {
+            eprintln!("{e}");
+            bail!("the knowledge base in {} is invalid", dir.display());
+        }
+    };
+    let langs = kb.languages();
+    println!(
+        "{}: {} entries, {} phrasings, languages: {}",
+        dir.display(),
+        kb.entries().len(),
+        kb.entries()
+            .iter()
+            .map(|e| e.questions.len())
+            .sum::<usize>(),
+        langs.join(", ")
+    );
+    for lang in &langs {
+        let ids: std::collections::BTreeSet<&str> = kb
+            .entries()
+            .iter()
+            .filter(|e| &e.lang == lang)
+            .map(|e| e.id.as_str())
+            .collect();
+        for other in &langs {
+            if other == lang {
+                continue;
+            }
+            for e in kb.entries().iter().filter(|e| &e.lang == other) {
+                if !ids.contains(e.id.as_str()) {
+                    println!("note: `{}` exists in {other} but not in {lang}", e.id);
+                }
+            }
+        }
+    }
+    let threshold = similarity.unwrap_or(cfg.kb.answer_threshold);
+    let dups = kb.near_duplicates(threshold);
+    for d in &dups {
+        println!("warning: {d}");
+    }
+    println!(
+        "ok ({} near-duplicate warning{} at similarity ≥ {threshold:.2})",
+        dups.len(),
+        if dups.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+async fn tickets(cfg: &Config, args: TicketsArgs) -> Result<()> {
+    let store = open_store(cfg).await?;
+    let desk = cfg.desk.name.clone();
+    match args.number {
+        Some(n) => {
+            let Some(t) = store.ticket_by_number(&desk, n).await? else {
+                bail!("no ticket #{n} in desk `{desk}`");
+            };
+            show_ticket(store.as_ref(), &t).await?;
+        }
+        None => {
+            let status = args.status.as_deref().and_then(TicketStatus::parse);
+            let list = store
+                .list_tickets(&TicketFilter {
+                    desk: Some(desk),
+                    status,
+                    customer: None,
+                    limit: args.limit,
+                })
+                .await?;
+            if list.is_empty() {
+                println!("no tickets");
+            }
+            for t in list {
+                println!(
+                    "#{:<5} {:<6} {:<7} {:<20} {:<16} {}",
+                    t.number,
+                    t.status.as_str(),
+                    t.priority.as_str(),
+                    fmt_time(t.opened_at.millis()),
+                    t.assignee.as_ref().map_or("-", |a| a.name.as_str()),
+                    t.subject
+                );
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn fmt_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+async fn show_ticket(store: &SqlStore, t: &Ticket) -> Result<()> {
+    println!("Ticket #{} · {}", t.number, t.subject);
+    println!(
+        "status:    {} (reopened {}×)",
+        t.status.as_str(),
+        t.reopen_count
+    );
+    println!(
+        "customer:  {} ({}, {})",
+        t.customer_name, t.customer_endpoint.platform, t.lang
+    );
+    println!("priority:  {}", t.priority.as_str());
+    println!(
+        "tags:      {}",
+        if t.tags.is_empty() {
+            "-".into()
+        } else {
+            t.tags.join(", ")
+        }
+    );
+    println!(
+        "assignee:  {}",
+        t.assignee.as_ref().map_or("-", |a| a.name.as_str())
+    );
+    println!("opened:    {}", fmt_time(t.opened_at.millis()));
+    if let Some(f) = t.first_response_at {
+        println!(
+            "first response: {} (after {} s)",
+            fmt_time(f.millis()),
+            (f.millis() - t.opened_at.millis()) / 1000
+        );
+    }
+    if let Some(c) = t.closed_at {
+        println!("closed:    {}", fmt_time(c.millis()));
+    }
+    println!("bot tried: {}", t.bot_tried);
+    if let Some(s) = store.survey(t.id).await? {
+        match s.score {
+            Some(score) => println!(
+                "survey:    {score}/5{}",
+                s.comment.map(|c| format!(" — “{c}”")).unwrap_or_default()
+            ),
+            None => println!("survey:    offered, not answered"),
+        }
+    }
+    println!("\ntranscript:");
+    for m in store.ticket_messages(t.id).await? {
+        println!("  {}  {}", fmt_time(m.at.millis()), transcript_line(&m));
+    }
+    println!("\ntimeline:");
+    for e in store.ticket_events(t.id).await? {
+        println!(
+            "  {}  {}{}{}",
+            fmt_time(e.at.millis()),
+            serde_json::to_string(&e.kind)?.trim_matches('"'),
+            e.actor_name.map(|a| format!(" by {a}")).unwrap_or_default(),
+            if e.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.detail)
+            }
+        );
+    }
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<()> {
+    use frontdesk_kb::eval::{evaluate, read_labeled_csv};
+    let started = Instant::now();
+    let kb = if args.kb.is_dir() {
+        Kb::load_dir(&args.kb)
+    } else {
+        Kb::load_csv(&args.kb)
+    }
+    .with_context(|| format!("loading {}", args.kb.display()))?;
+    let build_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let tune = match &args.tune {
+        Some(p) => Some(read_labeled_csv(p).with_context(|| format!("reading {}", p.display()))?),
+        None => None,
+    };
+    let test =
+        read_labeled_csv(&args.test).with_context(|| format!("reading {}", args.test.display()))?;
+    let (report, predictions) = evaluate(&kb, build_ms, tune.as_deref(), &test);
+    if let Some(p) = &args.predictions {
+        let mut w = csv_writer(p)?;
+        w.push_str("text,gold,predicted,score\n");
+        for pr in &predictions {
+            w.push_str(&format!(
+                "{},{},{},{:.6}\n",
+                csv_field(&pr.text),
+                csv_field(&pr.gold),
+                csv_field(&pr.predicted),
+                pr.score
+            ));
+        }
+        std::fs::write(p, w).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
+    let pct = |v: Option<f64>| v.map_or("n/a".to_owned(), |x| format!("{x:.1}%"));
+    println!("queries:              {}", report.queries);
+    println!("closed-set accuracy:  {}", pct(report.closed_set_accuracy));
+    println!("AUROC (in vs oos):    {}", pct(report.auroc));
+    match report.threshold {
+        Some(t) => {
+            println!("threshold (on tune):  {t:.4}");
+            println!("  in-scope accuracy:  {}", pct(report.in_scope_accuracy));
+            println!("  oos recall:         {}", pct(report.oos_recall));
+            println!("  overall accuracy:   {}", pct(report.overall_accuracy));
+            println!(
+                "  to use it: set `answer_threshold = {t:.4}` under [kb] in frontdesk.toml \
+                 (or FRONTDESK_KB_ANSWER_THRESHOLD={t:.4})"
+            );
+        }
+        None => println!("threshold:            none (needs --tune with `oos` queries)"),
+    }
+    println!("KB build:             {:.1} ms", report.build_ms);
+    println!(
+        "latency per query:    p50 {:.0} µs, p99 {:.0} µs",
+        report.p50_us, report.p99_us
+    );
+    Ok(())
+}
+
+fn csv_writer(p: &Path) -> Result<String> {
+    if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(String::new())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}

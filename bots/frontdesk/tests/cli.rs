@@ -1,0 +1,133 @@
+//! The `frontdesk` subcommands that need no chat: kb check, ask, eval, config.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_frontdesk"));
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn faq() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq")
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn kb_check_accepts_the_sample_knowledge_base() {
+    let o = bin().arg("kb").arg("check").arg(faq()).output().unwrap();
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("languages: en, et, lt"), "{text}");
+    assert!(text.contains("ok ("), "{text}");
+}
+
+#[test]
+fn kb_check_names_file_and_line_of_a_bad_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("en")).unwrap();
+    std::fs::write(
+        dir.path().join("en/bad.md"),
+        "# Bad\n\n## good-one\n? How?\n\nLike this.\n\n## no-questions\ntags: x\n\nAn answer without questions.\n",
+    )
+    .unwrap();
+    let o = bin()
+        .arg("kb")
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = out(&o);
+    assert!(!o.status.success(), "{text}");
+    assert!(text.contains("bad.md:8"), "{text}");
+    assert!(text.contains("no-questions"), "{text}");
+}
+
+#[test]
+fn ask_shows_the_best_entry_with_scores() {
+    let o = bin()
+        .args(["ask", "--explain", "where is my order"])
+        .env("FRONTDESK_KB_DIR", faq())
+        .output()
+        .unwrap();
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("order-status"), "{text}");
+    assert!(text.contains("confidence"), "{text}");
+    assert!(text.contains("runner-up:"), "{text}");
+}
+
+#[test]
+fn eval_prints_one_json_object_with_the_documented_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb.csv");
+    let test = dir.path().join("test.csv");
+    let preds = dir.path().join("out/preds.csv");
+    std::fs::write(
+        &kb,
+        "text,label\nwhere is my parcel,track\ntrack my order,track\nhow do I return it,return\nsend the item back,return\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &test,
+        "text,label\nwhere is my order,track\nreturn the item,return\nweather tomorrow,oos\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["eval", "--json", "--kb"])
+        .arg(&kb)
+        .arg("--test")
+        .arg(&test)
+        .arg("--tune")
+        .arg(&test)
+        .arg("--predictions")
+        .arg(&preds)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    for key in [
+        "closed_set_accuracy",
+        "auroc",
+        "threshold",
+        "in_scope_accuracy",
+        "oos_recall",
+        "overall_accuracy",
+        "queries",
+        "build_ms",
+        "p50_us",
+        "p99_us",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key} in {stdout}");
+    }
+    assert_eq!(v["queries"], 3);
+    assert_eq!(v["closed_set_accuracy"], 100.0);
+    let p = std::fs::read_to_string(&preds).unwrap();
+    assert!(p.starts_with("text,gold,predicted,score\n"), "{p}");
+    assert_eq!(p.lines().count(), 4);
+}
+
+#[test]
+fn config_prints_the_effective_settings() {
+    let o = bin()
+        .arg("config")
+        .env("FRONTDESK_SLA_FIRST_RESPONSE_MINUTES", "42")
+        .current_dir(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("first_response_minutes = 42"), "{text}");
+    assert!(text.contains("[database]"), "{text}");
+}
