@@ -110,8 +110,12 @@ struct EvalArgs {
     #[arg(long)]
     tune: Option<PathBuf>,
     /// Test queries.
-    #[arg(long)]
-    test: PathBuf,
+    #[arg(long, required_unless_present = "leave_one_out")]
+    test: Option<PathBuf>,
+    /// No separate test queries: query each row of a CSV knowledge base against the others
+    /// (for small corpora such as the Baltic sets).
+    #[arg(long, conflicts_with_all = ["test", "tune"])]
+    leave_one_out: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -260,7 +264,12 @@ fn ask(cfg: &Config, args: AskArgs) -> Result<()> {
                     .collect();
                 println!("    typos corrected: {}", c.join(", "));
             }
-            println!("    raw score: {:.3}", h.explanation.raw_score);
+            let [bm25, words, grams, nearest] = h.explanation.signals;
+            println!(
+                "    score {:.3} = mean of BM25 {bm25:.3}, word centroid {words:.3}, \
+                 n-gram centroid {grams:.3}, nearest phrasing {nearest:.3}",
+                h.explanation.raw_score
+            );
         }
     }
     if args.explain {
@@ -439,8 +448,26 @@ async fn show_ticket(store: &SqlStore, t: &Ticket) -> Result<()> {
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
-    use frontdesk_kb::eval::{evaluate, read_labeled_csv};
+    use frontdesk_kb::eval::{leave_one_out, read_labeled_csv};
     let started = Instant::now();
+    let (report, predictions) = if args.leave_one_out {
+        let rows = read_labeled_csv(&args.kb)
+            .with_context(|| format!("reading {} (a CSV knowledge base)", args.kb.display()))?;
+        leave_one_out(&rows).with_context(|| format!("evaluating {}", args.kb.display()))?
+    } else {
+        run_eval(&args, started)?
+    };
+    print_eval(&args, &report, &predictions)
+}
+
+fn run_eval(
+    args: &EvalArgs,
+    started: Instant,
+) -> Result<(
+    frontdesk_kb::eval::EvalReport,
+    Vec<frontdesk_kb::eval::Prediction>,
+)> {
+    use frontdesk_kb::eval::{evaluate, read_labeled_csv};
     let kb = if args.kb.is_dir() {
         Kb::load_dir(&args.kb)
     } else {
@@ -452,13 +479,21 @@ fn eval(args: EvalArgs) -> Result<()> {
         Some(p) => Some(read_labeled_csv(p).with_context(|| format!("reading {}", p.display()))?),
         None => None,
     };
+    let test_path = args.test.as_ref().context("--test is required")?;
     let test =
-        read_labeled_csv(&args.test).with_context(|| format!("reading {}", args.test.display()))?;
-    let (report, predictions) = evaluate(&kb, build_ms, tune.as_deref(), &test);
+        read_labeled_csv(test_path).with_context(|| format!("reading {}", test_path.display()))?;
+    Ok(evaluate(&kb, build_ms, tune.as_deref(), &test))
+}
+
+fn print_eval(
+    args: &EvalArgs,
+    report: &frontdesk_kb::eval::EvalReport,
+    predictions: &[frontdesk_kb::eval::Prediction],
+) -> Result<()> {
     if let Some(p) = &args.predictions {
         let mut w = csv_writer(p)?;
         w.push_str("text,gold,predicted,score\n");
-        for pr in &predictions {
+        for pr in predictions {
             w.push_str(&format!(
                 "{},{},{},{:.6}\n",
                 csv_field(&pr.text),
@@ -470,7 +505,7 @@ fn eval(args: EvalArgs) -> Result<()> {
         std::fs::write(p, w).with_context(|| format!("writing {}", p.display()))?;
     }
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        println!("{}", serde_json::to_string(report)?);
         return Ok(());
     }
     let pct = |v: Option<f64>| v.map_or("n/a".to_owned(), |x| format!("{x:.1}%"));

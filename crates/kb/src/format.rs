@@ -273,10 +273,22 @@ impl Kb {
         Kb::from_entries(entries)
     }
 
-    /// Loads a `text,label` CSV as a knowledge base: each label one entry (id = label, language
-    /// `und`), each row one phrasing.
+    /// Loads a `text,label` CSV as a knowledge base: each label one entry (id = label), each
+    /// row one phrasing. The language is detected from the whole file (`und` when unsure).
     pub fn load_csv(path: &Path) -> Result<Kb, KbError> {
-        let rows = crate::eval::read_labeled_csv(path)?;
+        Kb::from_labeled(crate::eval::read_labeled_csv(path)?)
+    }
+
+    /// Builds a knowledge base from labelled phrasings, as [`Kb::load_csv`] does.
+    pub fn from_labeled(rows: Vec<crate::eval::LabeledQuery>) -> Result<Kb, KbError> {
+        let sample: String = rows
+            .iter()
+            .take(2000)
+            .map(|r| r.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let lang = crate::normalize::detect_language(&sample, &Default::default())
+            .unwrap_or_else(|| "und".to_owned());
         let mut by_label: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for r in rows {
             by_label.entry(r.label).or_default().push(r.text);
@@ -286,7 +298,7 @@ impl Kb {
                 .into_iter()
                 .map(|(label, questions)| Entry {
                     id: label.clone(),
-                    lang: "und".into(),
+                    lang: lang.clone(),
                     questions,
                     answer: label,
                     tags: Vec::new(),
@@ -410,8 +422,17 @@ mod tests {
         .unwrap();
         let kb = Kb::load_csv(&p).unwrap();
         assert_eq!(kb.entries().len(), 2);
-        let t = kb.entry("und", "track").unwrap();
+        let t = kb.entry("en", "track").unwrap();
         assert_eq!(t.questions, vec!["where is it", "track, please"]);
+        // The language is detected from the file, so its stemming rules apply.
+        std::fs::write(
+            &p,
+            "text,label\nkur mano užsakymas,order\nkaip grąžinti prekę,return\n",
+        )
+        .unwrap();
+        assert_eq!(Kb::load_csv(&p).unwrap().languages(), vec!["lt"]);
+        std::fs::write(&p, "text,label\n4471,x\n").unwrap();
+        assert_eq!(Kb::load_csv(&p).unwrap().languages(), vec!["und"]);
         std::fs::write(&p, "question,label\nx,y\n").unwrap();
         let Err(e) = Kb::load_csv(&p) else {
             panic!("a CSV without `text` loads")

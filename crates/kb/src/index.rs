@@ -1,136 +1,358 @@
-//! The index and the matcher: BM25 over word stems (one document per entry) combined with
-//! TF-IDF over character n-grams (nearest phrasing), candidates from inverted indexes only.
+//! The index and the matcher.
+//!
+//! A query is scored against every entry it shares a term with by four signals, each in
+//! [0, 1] and each a classic of lexical retrieval, averaged with equal weights:
+//!
+//! 1. **BM25 over words** (stems and stem bigrams), one document per entry made of all its
+//!    phrasings (per-label aggregation), normalised by the best score the query could reach;
+//! 2. **word TF-IDF centroid**: cosine between the query and the mean of the entry's phrasing
+//!    vectors over the same terms;
+//! 3. **character n-gram centroid**: the same over character 3–5-grams inside word boundaries,
+//!    which catches inflection, compounds and typos the stemmer misses;
+//! 4. **nearest phrasing**: the best cosine between the query's and one phrasing's character
+//!    n-grams (computed for the best few entries only; it names the phrasing `explain` shows).
+//!
+//! Query terms the knowledge base has never seen count in the query's norm with the highest
+//! weight, so a question about something else scores low: that is what lets the confidence
+//! separate "answer" from "escalate". Candidates come from inverted indexes only; the work per
+//! query grows with the entries sharing a query term, never with a scan of every phrasing.
+//!
+//! The confidence is a logistic function of the fused score plus half its margin to the best
+//! entry with another id, so a close runner-up lowers it.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
-use crate::normalize::{self, char_ngrams, fold, stem_tokens};
+use crate::normalize::{self, fold};
 use crate::{Entry, Explanation, Hit, KbError, NearDuplicate, SearchOptions};
 
-struct Phrasing {
-    entry: usize,
-    text: String,
-    grams: HashMap<u32, f32>, // normalised tf-idf vector over char n-grams
+const K1: f32 = 1.5;
+const B: f32 = 0.75;
+/// Entries re-scored with the nearest-phrasing signal.
+const RESCORE: usize = 4;
+/// Weight of the margin to the runner-up in the confidence.
+const MARGIN_WEIGHT: f32 = 0.5;
+/// Logistic calibration: centre and steepness (a fused score of about 0.4 with a clear
+/// margin is an answer; half as much is "did you mean").
+const CAL_CENTRE: f32 = 0.42;
+const CAL_SLOPE: f32 = 12.0;
+/// Bonus for entries in the customer's language, so translations of one entry do not tie.
+const LANG_BONUS: f32 = 0.02;
+
+/// A sparse vector, sorted by id.
+#[derive(Clone, Debug, Default)]
+struct Sparse {
+    ids: Vec<u32>,
+    w: Vec<f32>,
 }
+
+impl Sparse {
+    /// Builds a unit vector from raw counts, weighing each id by `1 + ln tf` times its idf;
+    /// `unknown` adds that much squared weight to the norm (query terms the index lacks).
+    fn from_counts(counts: HashMap<u32, f32>, idf: &[f32], unknown: f32) -> Sparse {
+        let mut v: Vec<(u32, f32)> = counts
+            .into_iter()
+            .map(|(id, tf)| (id, (1.0 + tf.ln()) * idf[id as usize]))
+            .collect();
+        v.sort_unstable_by_key(|x| x.0);
+        let norm = (v.iter().map(|x| x.1 * x.1).sum::<f32>() + unknown)
+            .sqrt()
+            .max(1e-9);
+        Sparse {
+            ids: v.iter().map(|x| x.0).collect(),
+            w: v.iter().map(|x| x.1 / norm).collect(),
+        }
+    }
+}
+
+/// A sparse vector per row, stored contiguously.
+#[derive(Debug, Default)]
+struct Rows {
+    off: Vec<u32>,
+    ids: Vec<u32>,
+    w: Vec<f32>,
+}
+
+impl Rows {
+    fn push(&mut self, v: &Sparse) {
+        if self.off.is_empty() {
+            self.off.push(0);
+        }
+        self.ids.extend_from_slice(&v.ids);
+        self.w.extend_from_slice(&v.w);
+        self.off.push(self.ids.len() as u32);
+    }
+
+    fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.off[i] as usize, self.off[i + 1] as usize);
+        (&self.ids[a..b], &self.w[a..b])
+    }
+
+    fn bytes(&self) -> usize {
+        (self.off.capacity() + self.ids.capacity() + self.w.capacity()) * 4
+    }
+}
+
+/// Postings: for each term, the (entry, weight) pairs, sorted by entry.
+type Postings = Vec<Vec<(u32, f32)>>;
 
 /// A knowledge base, indexed for matching. Immutable once built; cheap to search from many
 /// threads.
 pub struct Kb {
     entries: Vec<Entry>,
-    phrasings: Vec<Phrasing>,
-    // words (stems) -> (entry, tf in entry doc)
-    word_postings: HashMap<String, Vec<(usize, f32)>>,
-    word_idf: HashMap<String, f32>,
+    /// Phrasing texts; the phrasings of entry `e` are `first[e]..first[e + 1]`.
+    texts: Vec<String>,
+    first: Vec<u32>,
+    phrasing_entry: Vec<u32>,
+    // Word level: stems and stem bigrams ("a b").
+    terms: HashMap<String, u32>,
+    term_names: Vec<String>,
+    bm25_idf: Vec<f32>,
+    bm25: Postings,
     doc_len: Vec<f32>,
     avg_len: f32,
-    gram_ids: HashMap<String, u32>,
+    word_idf: Vec<f32>,
+    max_word_idf: f32,
+    word_centroid: Postings,
+    // Character n-grams.
+    grams: HashMap<u64, u32>,
     gram_idf: Vec<f32>,
-    gram_postings: HashMap<u32, Vec<usize>>, // gram -> phrasings
-    vocab_by_gram: HashMap<String, Vec<String>>, // trigram -> vocabulary words (typo candidates)
+    max_gram_idf: f32,
+    gram_centroid: Postings,
+    phrasing_grams: Rows,
+    // Typo correction and language detection.
+    vocab_by_trigram: HashMap<String, Vec<u32>>,
     lang_words: HashMap<String, HashMap<String, f32>>,
 }
 
-const K1: f32 = 1.2;
-const B: f32 = 0.75;
+/// Hashes of the character 3-, 4- and 5-grams of each word (`^` and `$` mark its ends).
+fn gram_keys(words: &[String], out: &mut Vec<u64>) {
+    let mut chars: Vec<char> = Vec::with_capacity(32);
+    for w in words {
+        if w.contains(' ') {
+            continue; // bigrams: their words are there already
+        }
+        chars.clear();
+        chars.push('^');
+        chars.extend(w.chars());
+        chars.push('$');
+        for n in 3..=5 {
+            if chars.len() < n {
+                continue;
+            }
+            for win in chars.windows(n) {
+                // FNV-1a over the chars, with the length mixed in.
+                let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ n as u64;
+                for c in win {
+                    h ^= *c as u64;
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+                out.push(h);
+            }
+        }
+    }
+}
+
+/// The word-level terms of a list of stems: the stems and each adjacent pair.
+fn with_bigrams(stems: &[String]) -> Vec<String> {
+    let mut t = stems.to_vec();
+    t.extend(stems.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+    t
+}
+
+fn counts<I: IntoIterator<Item = u32>>(ids: I) -> HashMap<u32, f32> {
+    let mut m = HashMap::new();
+    for id in ids {
+        *m.entry(id).or_insert(0.0) += 1.0;
+    }
+    m
+}
+
+fn idf_smooth(df: f32, n: f32) -> f32 {
+    ((n + 1.0) / (df + 1.0)).ln() + 1.0
+}
+
+/// Adds `v` into the centroid accumulator of one entry.
+fn add_into(acc: &mut HashMap<u32, f32>, v: &Sparse) {
+    for (id, w) in v.ids.iter().zip(&v.w) {
+        *acc.entry(*id).or_insert(0.0) += w;
+    }
+}
+
+/// Normalises centroids and turns them into postings.
+fn centroid_postings(centroids: Vec<HashMap<u32, f32>>, n_terms: usize) -> Postings {
+    let mut post: Postings = vec![Vec::new(); n_terms];
+    for (e, c) in centroids.into_iter().enumerate() {
+        let norm = c.values().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+        for (id, w) in c {
+            post[id as usize].push((e as u32, w / norm));
+        }
+    }
+    for p in &mut post {
+        p.sort_unstable_by_key(|x| x.0);
+    }
+    post
+}
+
+thread_local! {
+    /// Per-thread scratch space: dense accumulators reused across queries.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+#[derive(Default)]
+struct Scratch {
+    entry: Vec<[f32; 3]>,
+    touched: Vec<u32>,
+    query_grams: Vec<f32>,
+}
+
+/// An entry's score for one query.
+struct Scored {
+    entry: u32,
+    score: f32,
+    signals: [f32; 4],
+    phrasing: usize,
+}
+
+struct Query {
+    lang: String,
+    corrected: Vec<(String, String)>,
+    /// Known word terms with their query counts, sorted by id (so sums are deterministic).
+    words: Vec<(u32, f32)>,
+    word_vec: Sparse,
+    gram_vec: Sparse,
+}
 
 impl Kb {
     /// Builds the index over entries.
     pub fn from_entries(entries: Vec<Entry>) -> Result<Kb, KbError> {
-        let mut word_tf: Vec<HashMap<String, f32>> = Vec::with_capacity(entries.len());
-        let mut doc_len = Vec::with_capacity(entries.len());
-        let mut phrasings = Vec::new();
-        let mut gram_ids: HashMap<String, u32> = HashMap::new();
-        let mut gram_df: Vec<u32> = Vec::new();
-        let mut raw_grams: Vec<HashMap<u32, f32>> = Vec::new();
+        let mut texts = Vec::new();
+        let mut first = Vec::with_capacity(entries.len() + 1);
+        let mut phrasing_entry = Vec::new();
+        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut term_names: Vec<String> = Vec::new();
+        let mut grams: HashMap<u64, u32> = HashMap::new();
         let mut lang_words: HashMap<String, HashMap<String, f32>> = HashMap::new();
+        // Per phrasing: term ids and gram ids.
+        let mut p_terms: Vec<Vec<u32>> = Vec::new();
+        let mut p_grams: Vec<Vec<u32>> = Vec::new();
+        let mut keys = Vec::new();
         for (ei, e) in entries.iter().enumerate() {
-            let mut tf: HashMap<String, f32> = HashMap::new();
-            let mut len = 0.0;
+            first.push(texts.len() as u32);
+            let lw = lang_words.entry(e.lang.clone()).or_default();
             for q in &e.questions {
-                let stems = stem_tokens(q, &e.lang);
-                for s in &stems {
-                    *tf.entry(s.clone()).or_default() += 1.0;
-                    len += 1.0;
-                }
-                let lw = lang_words.entry(e.lang.clone()).or_default();
-                for w in fold(q).split_whitespace() {
+                let folded = fold(q);
+                let mut stems = Vec::new();
+                for w in folded.split_whitespace() {
                     *lw.entry(w.to_owned()).or_default() += 1.0;
+                    stems.push(normalize::stem(w, &e.lang));
                 }
-                let mut g: HashMap<u32, f32> = HashMap::new();
-                for gram in char_ngrams(&stems.join(" ")) {
-                    let next = gram_ids.len() as u32;
-                    let id = *gram_ids.entry(gram).or_insert(next);
-                    if id as usize >= gram_df.len() {
-                        gram_df.push(0);
-                    }
-                    *g.entry(id).or_default() += 1.0;
-                }
-                for id in g.keys() {
-                    gram_df[*id as usize] += 1;
-                }
-                raw_grams.push(g);
-                phrasings.push(Phrasing {
-                    entry: ei,
-                    text: q.clone(),
-                    grams: HashMap::new(),
-                });
+                let ids: Vec<u32> = with_bigrams(&stems)
+                    .into_iter()
+                    .map(|t| {
+                        let next = term_names.len() as u32;
+                        *terms.entry(t.clone()).or_insert_with(|| {
+                            term_names.push(t);
+                            next
+                        })
+                    })
+                    .collect();
+                keys.clear();
+                gram_keys(&stems, &mut keys);
+                let gids: Vec<u32> = keys
+                    .iter()
+                    .map(|k| {
+                        let next = grams.len() as u32;
+                        *grams.entry(*k).or_insert(next)
+                    })
+                    .collect();
+                p_terms.push(ids);
+                p_grams.push(gids);
+                texts.push(q.clone());
+                phrasing_entry.push(ei as u32);
             }
-            word_tf.push(tf);
-            doc_len.push(len);
         }
-        let n_docs = entries.len().max(1) as f32;
-        let n_phr = phrasings.len().max(1) as f32;
-        let gram_idf: Vec<f32> = gram_df
+        first.push(texts.len() as u32);
+        let n_entries = entries.len().max(1) as f32;
+        let n_phr = texts.len().max(1) as f32;
+
+        // Document frequencies: over phrasings (TF-IDF) and over entries (BM25).
+        let mut word_df = vec![0.0f32; term_names.len()];
+        let mut gram_df = vec![0.0f32; grams.len()];
+        for (t, g) in p_terms.iter().zip(&p_grams) {
+            for id in t.iter().collect::<HashSet<_>>() {
+                word_df[*id as usize] += 1.0;
+            }
+            for id in g.iter().collect::<HashSet<_>>() {
+                gram_df[*id as usize] += 1.0;
+            }
+        }
+        let word_idf: Vec<f32> = word_df.iter().map(|d| idf_smooth(*d, n_phr)).collect();
+        let gram_idf: Vec<f32> = gram_df.iter().map(|d| idf_smooth(*d, n_phr)).collect();
+
+        let mut bm25: Postings = vec![Vec::new(); term_names.len()];
+        let mut doc_len = vec![0.0f32; entries.len()];
+        let mut word_c: Vec<HashMap<u32, f32>> = vec![HashMap::new(); entries.len()];
+        let mut gram_c: Vec<HashMap<u32, f32>> = vec![HashMap::new(); entries.len()];
+        let mut phrasing_grams = Rows::default();
+        for ei in 0..entries.len() {
+            let mut tf: HashMap<u32, f32> = HashMap::new();
+            for pi in first[ei] as usize..first[ei + 1] as usize {
+                for id in &p_terms[pi] {
+                    *tf.entry(*id).or_insert(0.0) += 1.0;
+                }
+                doc_len[ei] += p_terms[pi].len() as f32;
+                let wv = Sparse::from_counts(counts(p_terms[pi].iter().copied()), &word_idf, 0.0);
+                add_into(&mut word_c[ei], &wv);
+                let gv = Sparse::from_counts(counts(p_grams[pi].iter().copied()), &gram_idf, 0.0);
+                add_into(&mut gram_c[ei], &gv);
+                phrasing_grams.push(&gv);
+            }
+            for (id, c) in tf {
+                bm25[id as usize].push((ei as u32, c));
+            }
+        }
+        let bm25_idf: Vec<f32> = bm25
             .iter()
-            .map(|df| ((n_phr + 1.0) / (*df as f32 + 1.0)).ln() + 1.0)
-            .collect();
-        let mut gram_postings: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (pi, g) in raw_grams.into_iter().enumerate() {
-            let mut v: HashMap<u32, f32> = g
-                .into_iter()
-                .map(|(id, tf)| (id, (1.0 + tf.ln()) * gram_idf[id as usize]))
-                .collect();
-            let norm = v.values().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
-            for x in v.values_mut() {
-                *x /= norm;
-            }
-            for id in v.keys() {
-                gram_postings.entry(*id).or_default().push(pi);
-            }
-            phrasings[pi].grams = v;
-        }
-        let mut word_postings: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
-        for (ei, tf) in word_tf.iter().enumerate() {
-            for (w, c) in tf {
-                word_postings.entry(w.clone()).or_default().push((ei, *c));
-            }
-        }
-        let word_idf = word_postings
-            .iter()
-            .map(|(w, p)| {
+            .map(|p| {
                 let df = p.len() as f32;
-                (w.clone(), (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln())
+                (1.0 + (n_entries - df + 0.5) / (df + 0.5)).ln()
             })
             .collect();
-        let avg_len = doc_len.iter().sum::<f32>() / n_docs;
-        let mut vocab_by_gram: HashMap<String, Vec<String>> = HashMap::new();
-        for w in word_postings.keys() {
-            if w.chars().count() >= 4 {
-                for g in normalize::trigrams(w) {
-                    vocab_by_gram.entry(g).or_default().push(w.clone());
+        let avg_len = (doc_len.iter().sum::<f32>() / n_entries).max(1e-6);
+        let word_centroid = centroid_postings(word_c, term_names.len());
+        let gram_centroid = centroid_postings(gram_c, grams.len());
+
+        let mut vocab_by_trigram: HashMap<String, Vec<u32>> = HashMap::new();
+        for (id, t) in term_names.iter().enumerate() {
+            if !t.contains(' ') && t.chars().count() >= 4 {
+                for g in normalize::trigrams(t) {
+                    vocab_by_trigram.entry(g).or_default().push(id as u32);
                 }
             }
         }
+        let max_word_idf = idf_smooth(0.0, n_phr);
+        let max_gram_idf = idf_smooth(0.0, n_phr);
         Ok(Kb {
             entries,
-            phrasings,
-            word_postings,
-            word_idf,
+            texts,
+            first,
+            phrasing_entry,
+            terms,
+            term_names,
+            bm25_idf,
+            bm25,
             doc_len,
             avg_len,
-            gram_ids,
+            word_idf,
+            max_word_idf,
+            word_centroid,
+            grams,
             gram_idf,
-            gram_postings,
-            vocab_by_gram,
+            max_gram_idf,
+            gram_centroid,
+            phrasing_grams,
+            vocab_by_trigram,
             lang_words,
         })
     }
@@ -153,37 +375,65 @@ impl Kb {
         l
     }
 
-    /// Replaces query stems unknown to the KB by the closest known stem.
+    /// Number of phrasings indexed.
+    pub fn phrasing_count(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// Approximate heap memory of the index in bytes (postings, vectors, dictionaries).
+    pub fn index_bytes(&self) -> usize {
+        let post = |p: &Postings| p.iter().map(|v| v.capacity() * 8 + 24).sum::<usize>();
+        let strings = |v: &[String]| v.iter().map(|s| s.capacity() + 24).sum::<usize>();
+        post(&self.bm25)
+            + post(&self.word_centroid)
+            + post(&self.gram_centroid)
+            + self.phrasing_grams.bytes()
+            + strings(&self.texts)
+            + strings(&self.term_names) * 2
+            + self.terms.capacity() * 8
+            + self.grams.capacity() * 16
+            + (self.gram_idf.capacity() + self.word_idf.capacity() + self.bm25_idf.capacity()) * 4
+            + self
+                .vocab_by_trigram
+                .values()
+                .map(|v| v.capacity() * 4 + 48)
+                .sum::<usize>()
+    }
+
+    /// Replaces query stems unknown to the KB by the closest known stem (Jaro-Winkler over
+    /// the words sharing at least two character trigrams with it).
     fn correct(&self, stems: Vec<String>) -> (Vec<String>, Vec<(String, String)>) {
         let mut out = Vec::with_capacity(stems.len());
         let mut fixed = Vec::new();
         for s in stems {
-            if self.word_postings.contains_key(&s) || s.chars().count() < 4 {
+            if self.terms.contains_key(&s) || s.chars().count() < 4 {
                 out.push(s);
                 continue;
             }
-            let mut counts: HashMap<&str, u32> = HashMap::new();
+            let mut shared: HashMap<u32, u32> = HashMap::new();
             for g in normalize::trigrams(&s) {
-                if let Some(ws) = self.vocab_by_gram.get(&g) {
+                // A trigram shared by thousands of words tells nothing and costs much.
+                if let Some(ws) = self.vocab_by_trigram.get(&g).filter(|ws| ws.len() <= 2000) {
                     for w in ws {
-                        *counts.entry(w.as_str()).or_default() += 1;
+                        *shared.entry(*w).or_default() += 1;
                     }
                 }
             }
-            let mut best: Option<(&str, f64)> = None;
-            for (w, c) in counts {
+            let mut best: Option<(u32, f64)> = None;
+            for (w, c) in shared {
                 if c < 2 {
                     continue;
                 }
-                let sim = strsim::jaro_winkler(&s, w);
-                if sim >= 0.88 && best.is_none_or(|(_, b)| sim > b) {
+                let sim = strsim::jaro_winkler(&s, &self.term_names[w as usize]);
+                if sim >= 0.88 && best.is_none_or(|(bw, b)| sim > b || (sim == b && w < bw)) {
                     best = Some((w, sim));
                 }
             }
             match best {
                 Some((w, _)) => {
-                    fixed.push((s.clone(), w.to_owned()));
-                    out.push(w.to_owned());
+                    let w = self.term_names[w as usize].clone();
+                    fixed.push((s, w.clone()));
+                    out.push(w);
                 }
                 None => out.push(s),
             }
@@ -191,113 +441,213 @@ impl Kb {
         (out, fixed)
     }
 
+    fn query(&self, text: &str, lang: Option<&str>) -> Option<Query> {
+        let lang = lang
+            .map(str::to_owned)
+            .or_else(|| self.detect_language(text))
+            .unwrap_or_default();
+        let stems = normalize::terms(text, &lang);
+        if stems.is_empty() {
+            return None;
+        }
+        let (stems, corrected) = self.correct(stems);
+        let mut unknown = 0.0;
+        let mut word_counts: HashMap<u32, f32> = HashMap::new();
+        let mut unknown_counts: HashMap<String, f32> = HashMap::new();
+        for t in with_bigrams(&stems) {
+            match self.terms.get(&t) {
+                Some(id) => *word_counts.entry(*id).or_insert(0.0) += 1.0,
+                None => *unknown_counts.entry(t).or_insert(0.0) += 1.0,
+            }
+        }
+        let mut uc: Vec<f32> = unknown_counts.into_values().collect();
+        uc.sort_by(f32::total_cmp);
+        for c in uc {
+            unknown += ((1.0 + c.ln()) * self.max_word_idf).powi(2);
+        }
+        let mut words: Vec<(u32, f32)> = word_counts.iter().map(|(k, v)| (*k, *v)).collect();
+        words.sort_unstable_by_key(|w| w.0);
+        let word_vec = Sparse::from_counts(word_counts, &self.word_idf, unknown);
+        let mut keys = Vec::new();
+        gram_keys(&stems, &mut keys);
+        let mut gram_counts: HashMap<u32, f32> = HashMap::new();
+        let mut unknown_grams: HashMap<u64, f32> = HashMap::new();
+        for k in keys {
+            match self.grams.get(&k) {
+                Some(id) => *gram_counts.entry(*id).or_insert(0.0) += 1.0,
+                None => *unknown_grams.entry(k).or_insert(0.0) += 1.0,
+            }
+        }
+        let mut ug: Vec<f32> = unknown_grams.into_values().collect();
+        ug.sort_by(f32::total_cmp);
+        let unknown_g: f32 = ug
+            .iter()
+            .map(|c| ((1.0 + c.ln()) * self.max_gram_idf).powi(2))
+            .sum();
+        let gram_vec = Sparse::from_counts(gram_counts, &self.gram_idf, unknown_g);
+        Some(Query {
+            lang,
+            corrected,
+            words,
+            word_vec,
+            gram_vec,
+        })
+    }
+
+    /// BM25 contribution of a term (query count `qtf`) to entry `e` whose term count is `tf`.
+    fn bm25_term(&self, id: u32, tf: f32, e: usize) -> f32 {
+        let dl = self.doc_len[e];
+        self.bm25_idf[id as usize] * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / self.avg_len))
+    }
+
     /// The entries matching `query`, best first, with calibrated confidence.
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Vec<Hit> {
         let limit = if opts.limit == 0 { 5 } else { opts.limit };
-        let lang = opts
-            .lang
-            .clone()
-            .or_else(|| self.detect_language(query))
-            .unwrap_or_default();
-        let stems = stem_tokens(query, &lang);
-        if stems.is_empty() {
+        let Some(q) = self.query(query, opts.lang.as_deref()) else {
             return vec![];
-        }
-        let (stems, corrected) = self.correct(stems);
-        // BM25 over entry documents.
-        let mut bm: HashMap<usize, f32> = HashMap::new();
-        let mut terms: HashMap<usize, Vec<(String, f32)>> = HashMap::new();
-        let mut max_possible = 0.0f32;
-        for s in &stems {
-            let Some(post) = self.word_postings.get(s) else {
-                continue;
-            };
-            let idf = self.word_idf[s];
-            max_possible += idf * (K1 + 1.0);
-            for (ei, tf) in post {
-                let dl = self.doc_len[*ei];
-                let w = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / self.avg_len));
-                *bm.entry(*ei).or_default() += w;
-                terms.entry(*ei).or_default().push((s.clone(), w));
+        };
+        let n = self.entries.len();
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = &mut *s;
+            if s.entry.len() < n {
+                s.entry.resize(n, [0.0; 3]);
             }
-        }
-        // char n-gram cosine against phrasings.
-        let mut qv: HashMap<u32, f32> = HashMap::new();
-        for g in char_ngrams(&stems.join(" ")) {
-            if let Some(id) = self.gram_ids.get(&g) {
-                *qv.entry(*id).or_default() += 1.0;
+            if s.query_grams.len() < self.grams.len() {
+                s.query_grams.resize(self.grams.len(), 0.0);
             }
-        }
-        for (id, x) in qv.iter_mut() {
-            *x = (1.0 + x.ln()) * self.gram_idf[*id as usize];
-        }
-        let total_grams = char_ngrams(&stems.join(" ")).len().max(1) as f32;
-        let known = qv.len() as f32;
-        let norm = qv.values().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
-        let mut cos: HashMap<usize, f32> = HashMap::new();
-        // candidates: phrasings sharing rare grams (skip very common grams)
-        let mut cand: HashMap<usize, f32> = HashMap::new();
-        for (id, qx) in &qv {
-            if let Some(p) = self.gram_postings.get(id) {
-                if p.len() > 2000 && self.phrasings.len() > 4000 {
-                    continue;
+            s.touched.clear();
+            // 1. BM25.
+            let max_bm25: f32 = q
+                .words
+                .iter()
+                .map(|(id, _)| self.bm25_idf[*id as usize] * (K1 + 1.0))
+                .sum::<f32>()
+                .max(1e-6);
+            for (id, _) in &q.words {
+                for (e, tf) in &self.bm25[*id as usize] {
+                    let slot = &mut s.entry[*e as usize];
+                    if *slot == [0.0; 3] {
+                        s.touched.push(*e);
+                    }
+                    slot[0] += self.bm25_term(*id, *tf, *e as usize) / max_bm25;
                 }
-                for pi in p {
-                    if let Some(px) = self.phrasings[*pi].grams.get(id) {
-                        *cand.entry(*pi).or_default() += qx / norm * px;
+            }
+            // 2. and 3. Centroid cosines.
+            for (k, (post, v)) in [
+                (&self.word_centroid, &q.word_vec),
+                (&self.gram_centroid, &q.gram_vec),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                for (id, qw) in v.ids.iter().zip(&v.w) {
+                    for (e, w) in &post[*id as usize] {
+                        let slot = &mut s.entry[*e as usize];
+                        if *slot == [0.0; 3] {
+                            s.touched.push(*e);
+                        }
+                        slot[k + 1] += qw * w;
                     }
                 }
             }
-        }
-        let mut best_phr: HashMap<usize, (f32, usize)> = HashMap::new();
-        for (pi, c) in cand {
-            let ei = self.phrasings[pi].entry;
-            let e = best_phr.entry(ei).or_insert((0.0, pi));
-            if c > e.0 {
-                *e = (c, pi);
+            let mut scored: Vec<Scored> = s
+                .touched
+                .iter()
+                .map(|e| {
+                    let v = s.entry[*e as usize];
+                    let signals = [v[0].min(1.0), v[1], v[2], 0.0];
+                    let mut score = 0.25 * (signals[0] + signals[1] + signals[2]);
+                    if !q.lang.is_empty() && self.entries[*e as usize].lang == q.lang {
+                        score += LANG_BONUS;
+                    }
+                    Scored {
+                        entry: *e,
+                        score,
+                        signals,
+                        phrasing: self.first[*e as usize] as usize,
+                    }
+                })
+                .collect();
+            for e in &s.touched {
+                s.entry[*e as usize] = [0.0; 3];
             }
-        }
-        for (ei, (c, _)) in &best_phr {
-            cos.insert(*ei, *c);
-        }
-        let coverage = (known / total_grams).min(1.0);
-        let mut scored: Vec<(usize, f32, f32)> = Vec::new();
-        let mut all: Vec<usize> = bm.keys().chain(cos.keys()).copied().collect();
-        all.sort_unstable();
-        all.dedup();
-        for ei in all {
-            let b = bm.get(&ei).copied().unwrap_or(0.0) / max_possible.max(1e-6);
-            let c = cos.get(&ei).copied().unwrap_or(0.0);
-            let mut raw = 0.55 * b.min(1.0) + 0.45 * c;
-            if !lang.is_empty() && self.entries[ei].lang == lang {
-                raw += 0.02;
+            // 4. Nearest phrasing, for the best few entries.
+            let keep = RESCORE.max(limit * 2);
+            let by_score =
+                |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
+            if scored.len() > keep {
+                scored.select_nth_unstable_by(keep - 1, by_score);
+                scored.truncate(keep);
             }
-            scored.push((ei, raw, c));
-        }
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let conf = |raw: f32| -> f32 {
-            let x = raw * coverage.sqrt();
-            (1.0 / (1.0 + (-(x - 0.35) * 10.0).exp())).clamp(0.0, 1.0)
+            for (id, w) in q.gram_vec.ids.iter().zip(&q.gram_vec.w) {
+                s.query_grams[*id as usize] = *w;
+            }
+            for sc in scored.iter_mut() {
+                let e = sc.entry as usize;
+                let mut best = 0.0f32;
+                for pi in self.first[e] as usize..self.first[e + 1] as usize {
+                    let (ids, ws) = self.phrasing_grams.row(pi);
+                    let d: f32 = ids
+                        .iter()
+                        .zip(ws)
+                        .map(|(i, w)| s.query_grams[*i as usize] * w)
+                        .sum();
+                    if d > best {
+                        (best, sc.phrasing) = (d, pi);
+                    }
+                }
+                sc.signals[3] = best;
+                sc.score += 0.25 * best;
+            }
+            for id in &q.gram_vec.ids {
+                s.query_grams[*id as usize] = 0.0;
+            }
+            scored.sort_by(by_score);
+            self.hits(&q, &scored, limit)
+        })
+    }
+
+    fn hits(&self, q: &Query, scored: &[Scored], limit: usize) -> Vec<Hit> {
+        let other_best = |i: usize| {
+            let id = &self.entries[scored[i].entry as usize].id;
+            scored
+                .iter()
+                .find(|x| &self.entries[x.entry as usize].id != id)
+                .map_or(0.0, |x| x.score)
         };
-        let mut hits = Vec::new();
-        for (ei, raw, _) in scored.iter().take(limit.max(1) * 3) {
-            let e = &self.entries[*ei];
-            let pi = best_phr.get(ei).map(|x| x.1);
-            let mut t = terms.remove(ei).unwrap_or_default();
-            t.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let conf =
+            |raw: f32| (1.0 / (1.0 + (-(raw - CAL_CENTRE) * CAL_SLOPE).exp())).clamp(0.0, 1.0);
+        let mut hits: Vec<Hit> = Vec::new();
+        for (i, sc) in scored.iter().enumerate().take(limit) {
+            let e = sc.entry;
+            let raw = sc.score + MARGIN_WEIGHT * (sc.score - other_best(i));
+            let entry = &self.entries[e as usize];
+            let mut t: Vec<(String, f32)> = q
+                .words
+                .iter()
+                .filter_map(|(id, _)| {
+                    let post = &self.bm25[*id as usize];
+                    let j = post.binary_search_by_key(&e, |p| p.0).ok()?;
+                    Some((
+                        self.term_names[*id as usize].clone(),
+                        self.bm25_term(*id, post[j].1, e as usize),
+                    ))
+                })
+                .collect();
+            t.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             hits.push(Hit {
-                index: *ei,
-                id: e.id.clone(),
-                lang: e.lang.clone(),
-                confidence: conf(*raw),
+                index: e as usize,
+                id: entry.id.clone(),
+                lang: entry.lang.clone(),
+                confidence: conf(raw),
                 margin: 0.0,
-                phrasing: pi
-                    .map(|p| self.phrasings[p].text.clone())
-                    .unwrap_or_else(|| e.questions[0].clone()),
+                phrasing: self.texts[sc.phrasing].clone(),
                 explanation: Explanation {
                     terms: t,
-                    corrected: corrected.clone(),
-                    raw_score: *raw,
+                    corrected: q.corrected.clone(),
+                    raw_score: sc.score,
+                    signals: sc.signals,
                 },
             });
         }
@@ -305,51 +655,67 @@ impl Kb {
             let other = hits
                 .iter()
                 .find(|h| h.id != hits[i].id)
-                .map(|h| h.confidence)
-                .unwrap_or(0.0);
+                .map_or(0.0, |h| h.confidence);
             hits[i].margin = hits[i].confidence - other;
         }
-        hits.truncate(limit);
         hits
     }
 
     /// The language `text` is written in, when it can be told (letters, stop words, KB
     /// vocabulary); `None` when unsure.
+    ///
+    /// A knowledge base in one language answers that language. Otherwise only the folded
+    /// text counts, so a question typed without diacritics is read exactly as with them.
     pub fn detect_language(&self, text: &str) -> Option<String> {
-        normalize::detect_language(text, &self.lang_words)
+        let mut langs = self.lang_words.keys().filter(|l| l.as_str() != "und");
+        if let (Some(only), None) = (langs.next(), langs.next()) {
+            return Some(only.clone());
+        }
+        normalize::detect_language(&fold(text), &self.lang_words)
     }
 
     /// Phrasings of different entries in one language at least `min_similarity` alike
     /// (cosine of their character n-gram vectors), most similar first.
     pub fn near_duplicates(&self, min_similarity: f32) -> Vec<NearDuplicate> {
+        let n = self.texts.len();
+        let mut post: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.grams.len()];
+        for pi in 0..n {
+            let (ids, ws) = self.phrasing_grams.row(pi);
+            for (id, w) in ids.iter().zip(ws) {
+                post[*id as usize].push((pi as u32, *w));
+            }
+        }
         let mut out = Vec::new();
-        for (i, p) in self.phrasings.iter().enumerate() {
-            let mut dots: HashMap<usize, f32> = HashMap::new();
-            for (id, x) in &p.grams {
-                for j in &self.gram_postings[id] {
-                    if *j > i
-                        && let Some(y) = self.phrasings[*j].grams.get(id)
-                    {
-                        *dots.entry(*j).or_default() += x * y;
+        let mut dots: HashMap<u32, f32> = HashMap::new();
+        for pi in 0..n {
+            dots.clear();
+            let (ids, ws) = self.phrasing_grams.row(pi);
+            for (id, x) in ids.iter().zip(ws) {
+                for (j, y) in &post[*id as usize] {
+                    if *j as usize > pi {
+                        *dots.entry(*j).or_insert(0.0) += x * y;
                     }
                 }
             }
-            for (j, sim) in dots {
-                let (a, b) = (
-                    &self.entries[p.entry],
-                    &self.entries[self.phrasings[j].entry],
-                );
-                if sim >= min_similarity && a.id != b.id && a.lang == b.lang {
+            let a = &self.entries[self.phrasing_entry[pi] as usize];
+            for (j, sim) in &dots {
+                let b = &self.entries[self.phrasing_entry[*j as usize] as usize];
+                if *sim >= min_similarity && a.id != b.id && a.lang == b.lang {
                     out.push(NearDuplicate {
                         lang: a.lang.clone(),
-                        a: (a.id.clone(), p.text.clone()),
-                        b: (b.id.clone(), self.phrasings[j].text.clone()),
-                        similarity: sim,
+                        a: (a.id.clone(), self.texts[pi].clone()),
+                        b: (b.id.clone(), self.texts[*j as usize].clone()),
+                        similarity: sim.min(1.0),
                     });
                 }
             }
         }
-        out.sort_by(|x, y| y.similarity.total_cmp(&x.similarity));
+        out.sort_by(|x, y| {
+            y.similarity
+                .total_cmp(&x.similarity)
+                .then_with(|| x.a.cmp(&y.a))
+                .then_with(|| x.b.cmp(&y.b))
+        });
         out
     }
 }
@@ -548,7 +914,7 @@ mod tests {
             e("c", "lt", &["how long does delivery take"]),
         ])
         .unwrap();
-        let d = kb.near_duplicates(0.8);
+        let d = kb.near_duplicates(0.6);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!((d[0].a.0.as_str(), d[0].b.0.as_str()), ("a", "b"));
         assert!(d[0].to_string().contains("% similar"));

@@ -97,8 +97,12 @@ pub struct Explanation {
     pub terms: Vec<(String, f32)>,
     /// Query words corrected to a knowledge-base word (typo, correction).
     pub corrected: Vec<(String, String)>,
-    /// The combined score before calibration.
+    /// The combined score before calibration: the mean of the four signals (plus a small
+    /// bonus for the customer's language).
     pub raw_score: f32,
+    /// The four signals, each in [0, 1]: BM25 over words, word TF-IDF centroid, character
+    /// n-gram centroid, nearest phrasing (0 for entries not re-scored).
+    pub signals: [f32; 4],
 }
 
 /// One entry matching a query.

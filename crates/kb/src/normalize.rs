@@ -1,5 +1,6 @@
-//! Normalisation for matching: folding (NFKD, marks dropped, case folded), stop words and
-//! light suffix stripping per language (en, lt, et), character n-grams, language detection.
+//! Normalisation for matching: folding (NFKD, marks dropped, case folded), light suffix
+//! stripping per language (en, lt, et), typo-candidate trigrams, and language detection (from
+//! letters, stop words and the knowledge base's own words).
 use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
@@ -48,28 +49,21 @@ const ET_STOP: &[&str] = &[
     "aitah",
 ];
 
-fn stop(lang: &str) -> &'static [&'static str] {
-    match lang {
-        "lt" => LT_STOP,
-        "et" => ET_STOP,
-        _ => EN_STOP,
-    }
-}
-
 const LT_END: &[&str] = &[
     "iausiai", "iausias", "omis", "amis", "emis", "imis", "uose", "ose", "ams", "ims", "ais",
     "ius", "ias", "iai", "ios", "iu", "io", "as", "is", "ys", "us", "os", "es", "ai", "ei", "ui",
     "a", "e", "i", "o", "u", "y", "s",
 ];
 const ET_END: &[&str] = &[
-    "dele", "dega", "dest", "desse", "tele", "tega", "test", "sse", "sid", "ist", "iga", "ile",
-    "ilt", "ina", "ini", "ks", "le", "lt", "ga", "ta", "st", "ni", "na", "se", "sed", "de", "te",
-    "d", "t", "s",
+    "desse", "dega", "dele", "dest", "mine", "mise", "tega", "tele", "test", "iga", "ile", "ilt",
+    "ina", "ini", "ist", "nud", "sed", "sid", "sse", "tud", "de", "ga", "ks", "le", "lt", "na",
+    "ni", "se", "st", "ta", "te", "d", "i", "s", "t",
 ];
 const EN_END: &[&str] = &["ing", "ed", "es", "s", "ly"];
 
-/// Strips one common inflectional ending from a folded word (keeping at least four letters);
-/// words of four letters or fewer, and words with digits, are kept whole.
+/// Strips one common inflectional ending from a folded word (keeping at least four letters),
+/// and for Lithuanian and Estonian keeps at most six letters; words of four letters or fewer,
+/// and words with digits, are kept whole.
 pub fn stem(word: &str, lang: &str) -> String {
     let ends: &[&str] = match lang {
         "lt" => LT_END,
@@ -80,47 +74,32 @@ pub fn stem(word: &str, lang: &str) -> String {
     if n <= 4 || word.chars().any(|c| c.is_ascii_digit()) {
         return word.to_owned();
     }
+    let mut out = word;
     for e in ends {
         if word.ends_with(e) && n - e.chars().count() >= 4 {
-            return word[..word.len() - e.len()].to_owned();
+            out = &word[..word.len() - e.len()];
+            break;
         }
     }
-    word.to_owned()
+    // Lithuanian and Estonian inflect (and Estonian compounds) far more than one ending can
+    // undo: keeping the first six letters after the ending is stripped joins the forms of a
+    // word, a long-known light stemmer for such languages.
+    if matches!(lang, "lt" | "et")
+        && let Some((i, _)) = out.char_indices().nth(6)
+    {
+        out = &out[..i];
+    }
+    out.to_owned()
 }
 
-/// The matching terms of a text: folded words without stop words (unless nothing else is
-/// left), stemmed. Unknown languages use the English rules.
-pub fn stem_tokens(text: &str, lang: &str) -> Vec<String> {
-    let f = fold(text);
-    let stops = stop(lang);
-    let toks: Vec<&str> = f.split_whitespace().collect();
-    let kept: Vec<String> = toks
-        .iter()
-        .filter(|t| !stops.contains(t))
+/// The matching terms of a text: every folded word, stemmed by the rules of `lang`. Stop
+/// words are kept: in support questions "how", "can" and "not" carry intent, and inverse
+/// document frequency already gives common words little weight.
+pub fn terms(text: &str, lang: &str) -> Vec<String> {
+    fold(text)
+        .split_whitespace()
         .map(|t| stem(t, lang))
-        .collect();
-    if kept.is_empty() {
-        toks.iter().map(|t| stem(t, lang)).collect()
-    } else {
-        kept
-    }
-}
-
-/// Character 3- and 4-grams of each word, with `^` and `$` marking the word's ends.
-pub fn char_ngrams(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for w in s.split_whitespace() {
-        let padded: Vec<char> = format!("^{w}$").chars().collect();
-        for n in [3usize, 4] {
-            if padded.len() < n {
-                continue;
-            }
-            for i in 0..=padded.len() - n {
-                out.push(padded[i..i + n].iter().collect());
-            }
-        }
-    }
-    out
+        .collect()
 }
 
 /// Character 3-grams of one word with `^`/`$` ends (the typo-candidate index).
@@ -207,22 +186,27 @@ mod tests {
     }
 
     #[test]
-    fn stop_words_per_language() {
+    fn terms_keep_every_word_stemmed() {
         assert_eq!(
-            stem_tokens("Where is my order?", "en"),
-            vec!["where", "order"]
+            terms("Where is my order?", "en"),
+            vec!["where", "is", "my", "order"]
         );
-        assert_eq!(stem_tokens("Kur mano užsakymas?", "lt"), vec!["uzsakym"]);
-        assert_eq!(stem_tokens("Kus on minu tellimus?", "et"), vec!["tellimu"]);
-        // A text of stop words only keeps them, so it can still match something.
-        assert_eq!(stem_tokens("how are you", "en"), vec!["how", "are", "you"]);
+        assert_eq!(
+            terms("Kur mano užsakymas?", "lt"),
+            vec!["kur", "mano", "uzsaky"]
+        );
+        assert_eq!(
+            terms("Kus on minu tellimus?", "et"),
+            vec!["kus", "on", "minu", "tellim"]
+        );
+        assert!(terms("?!", "en").is_empty());
     }
 
     #[test]
     fn inflected_forms_share_a_stem() {
         // Lithuanian cases of "užsakymas" (order) and "sąskaita" (invoice).
         for w in ["uzsakymas", "uzsakymo", "uzsakyma", "uzsakymu"] {
-            assert_eq!(stem(w, "lt"), "uzsakym", "{w}");
+            assert_eq!(stem(w, "lt"), "uzsaky", "{w}");
         }
         assert_eq!(stem("saskaitos", "lt"), stem("saskaita", "lt"));
         // Estonian cases of "tellimus" (order), "arve" (invoice) stays whole.
@@ -235,10 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn ngrams_mark_word_ends() {
-        let g = char_ngrams("abc");
-        assert!(g.contains(&"^ab".to_owned()) && g.contains(&"bc$".to_owned()));
-        assert!(g.contains(&"^abc".to_owned()) && g.contains(&"abc$".to_owned()));
+    fn trigrams_mark_word_ends() {
         assert_eq!(trigrams("ab"), vec!["^ab", "ab$"]);
     }
 
