@@ -1,0 +1,504 @@
+//! The outbound side: [`TelegramChannel`], the core's [`Channel`] for Telegram.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use frontdesk_core::{
+    Attachment, AttachmentKind, Button, Channel, ChannelError, Endpoint, MessageKind, OutMessage,
+    Platform, Sent,
+};
+use teloxide::payloads::{
+    EditForumTopicSetters, SendDocumentSetters, SendMessageSetters, SendPhotoSetters,
+};
+use teloxide::prelude::*;
+use teloxide::requests::{Output, Request};
+use teloxide::types::{
+    ChatId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions,
+    MessageId, ParseMode, ThreadId,
+};
+use teloxide::{ApiError, RequestError};
+use tracing::{debug, warn};
+
+use crate::render::{escape, render, split_text};
+
+/// Longest text piece (in source characters) put in one message; Telegram allows 4096
+/// characters after entity parsing, and escaping makes the HTML longer than the source.
+const TEXT_PIECE: usize = 3000;
+/// Longest caption Telegram accepts.
+const CAPTION_MAX: usize = 1024;
+/// Longest forum topic name Telegram accepts.
+const TOPIC_NAME_MAX: usize = 128;
+/// How many times a request refused with 429 is retried after waiting.
+const MAX_RETRIES: u32 = 5;
+/// Longest single wait for a 429 (Telegram asks for seconds, rarely minutes).
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(120);
+/// Spacing between any two requests: Telegram allows about 30 messages per second overall.
+const MIN_SPACING: Duration = Duration::from_millis(34);
+
+/// Sends messages and manages forum topics for the Engine.
+pub(crate) struct TelegramChannel {
+    bot: Bot,
+    agent_mention: Option<String>,
+    /// When the next request may start (a simple global rate limiter).
+    next_slot: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+/// One request of an outbound message.
+enum Op {
+    Text(String),
+    Photo(String, String),
+    Document(String, String),
+}
+
+impl TelegramChannel {
+    pub(crate) fn new(bot: Bot, agent_mention: Option<String>) -> Arc<TelegramChannel> {
+        Arc::new(TelegramChannel {
+            bot,
+            agent_mention,
+            next_slot: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        })
+    }
+
+    /// Waits for the rate limiter's next slot.
+    async fn pace(&self) {
+        let at = {
+            let mut next = self.next_slot.lock().await;
+            let now = tokio::time::Instant::now();
+            let at = (*next).max(now);
+            *next = at + MIN_SPACING;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Sends a request through the rate limiter; a 429 (`RetryAfter`) is waited out and the
+    /// request retried, up to [`MAX_RETRIES`] times. Other errors are returned at once.
+    pub(crate) async fn call<R>(&self, what: &str, req: R) -> Result<Output<R>, RequestError>
+    where
+        R: Request<Err = RequestError> + Sync,
+    {
+        let mut attempt = 0;
+        loop {
+            self.pace().await;
+            match req.send_ref().await {
+                Err(RequestError::RetryAfter(s)) if attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    let wait = s.duration().min(MAX_RETRY_WAIT);
+                    warn!(
+                        what,
+                        attempt,
+                        wait_secs = wait.as_secs(),
+                        "Telegram flood limit (429): waiting to retry"
+                    );
+                    // Hold back every other request too, as Telegram asks.
+                    {
+                        let mut next = self.next_slot.lock().await;
+                        let until = tokio::time::Instant::now() + wait;
+                        if *next < until {
+                            *next = until;
+                        }
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Renders a message into the requests that deliver it.
+    fn ops(&self, msg: &OutMessage) -> Vec<Op> {
+        let header = match &msg.kind {
+            MessageKind::AgentReply { agent } => format!("<b>{}</b>\n", escape(agent)),
+            MessageKind::CustomerRelay { customer } => format!("💬 <b>{}</b>\n", escape(customer)),
+            _ => String::new(),
+        };
+        let mut footer = String::new();
+        let (native, foreign): (Vec<&Attachment>, Vec<&Attachment>) = msg
+            .attachments
+            .iter()
+            .partition(|a| a.platform == Platform::telegram());
+        for a in foreign {
+            footer.push_str("\n📎 ");
+            footer.push_str(&foreign_attachment(a));
+        }
+        if msg.mention_agents
+            && let Some(m) = &self.agent_mention
+            && !m.trim().is_empty()
+        {
+            footer.push_str("\n\n");
+            footer.push_str(&escape(m.trim()));
+        }
+        let mut chunks: Vec<String> = split_text(&msg.text, TEXT_PIECE)
+            .iter()
+            .map(|p| render(p, msg.markup))
+            .collect();
+        if chunks.is_empty() {
+            chunks.push(String::new());
+        }
+        chunks[0].insert_str(0, &header);
+        if let Some(last) = chunks.last_mut() {
+            last.push_str(&footer);
+        }
+        let chunks: Vec<String> = chunks
+            .into_iter()
+            .map(|c| c.trim_end().to_owned())
+            .collect();
+
+        let mut ops = Vec::new();
+        let caption_fits = chunks.len() == 1 && chunks[0].chars().count() <= CAPTION_MAX;
+        let mut caption = String::new();
+        if native.is_empty() || !caption_fits {
+            ops.extend(chunks.into_iter().filter(|c| !c.is_empty()).map(Op::Text));
+        } else {
+            caption = chunks.into_iter().next().unwrap_or_default();
+        }
+        for a in native {
+            let cap = std::mem::take(&mut caption);
+            ops.push(match a.kind {
+                AttachmentKind::Photo => Op::Photo(a.file_ref.clone(), cap),
+                AttachmentKind::Document => Op::Document(a.file_ref.clone(), cap),
+            });
+        }
+        ops
+    }
+}
+
+/// An attachment from another platform, as a link (URL) or as text.
+fn foreign_attachment(a: &Attachment) -> String {
+    let name = a.file_name.as_deref().unwrap_or(match a.kind {
+        AttachmentKind::Photo => "photo",
+        AttachmentKind::Document => "file",
+    });
+    let url = a.file_ref.trim();
+    if (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.chars().any(char::is_whitespace)
+    {
+        format!("<a href=\"{}\">{}</a>", escape(url), escape(name))
+    } else {
+        format!(
+            "{} ({}: {})",
+            escape(name),
+            escape(a.platform.as_str()),
+            escape(url)
+        )
+    }
+}
+
+/// Telegram's limit on `callback_data`.
+const CALLBACK_DATA_MAX: usize = 64;
+
+/// The inline keyboard for buttons: short labels (survey stars) in one row, else one per row.
+/// A button whose payload Telegram would refuse (over 64 bytes) is left out, so the message
+/// itself still goes through.
+pub(crate) fn keyboard(buttons: &[Button]) -> InlineKeyboardMarkup {
+    let buttons: Vec<&Button> = buttons
+        .iter()
+        .filter(|b| {
+            let ok = !b.payload.is_empty() && b.payload.len() <= CALLBACK_DATA_MAX;
+            if !ok {
+                warn!(payload = %b.payload, "button payload too long for Telegram: button left out");
+            }
+            ok
+        })
+        .collect();
+    let one_row = buttons.len() <= 5 && buttons.iter().all(|b| b.label.chars().count() <= 5);
+    let button = |b: &&Button| InlineKeyboardButton::callback(b.label.clone(), b.payload.clone());
+    if one_row {
+        InlineKeyboardMarkup::new(vec![buttons.iter().map(button).collect::<Vec<_>>()])
+    } else {
+        InlineKeyboardMarkup::new(buttons.iter().map(|b| vec![button(b)]))
+    }
+}
+
+fn chat_of(e: &Endpoint) -> Result<ChatId, ChannelError> {
+    e.chat_id
+        .trim()
+        .parse::<i64>()
+        .map(ChatId)
+        .map_err(|_| ChannelError::Refused(format!("not a Telegram chat id: {:?}", e.chat_id)))
+}
+
+fn thread_of(e: &Endpoint) -> Result<Option<ThreadId>, ChannelError> {
+    match &e.thread_id {
+        None => Ok(None),
+        Some(t) => t
+            .trim()
+            .parse::<i32>()
+            .map(|t| Some(ThreadId(MessageId(t))))
+            .map_err(|_| ChannelError::Refused(format!("not a Telegram topic id: {t:?}"))),
+    }
+}
+
+fn room_thread(e: &Endpoint) -> Result<ThreadId, ChannelError> {
+    thread_of(e)?.ok_or_else(|| ChannelError::Refused(format!("{e} is not a forum topic")))
+}
+
+/// Maps a teloxide error to the core's.
+pub(crate) fn channel_error(e: RequestError) -> ChannelError {
+    match e {
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) => {
+            ChannelError::Refused(e.to_string())
+        }
+        _ => ChannelError::Unavailable(e.to_string()),
+    }
+}
+
+/// Whether the error only says that nothing changed (topic already closed, markup unchanged).
+pub(crate) fn not_modified(e: &RequestError) -> bool {
+    match e {
+        RequestError::Api(ApiError::MessageNotModified) => true,
+        RequestError::Api(api) => {
+            let s = api.to_string();
+            s.contains("TOPIC_NOT_MODIFIED") || s.contains("not modified")
+        }
+        _ => false,
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(n - 1).collect();
+    out.push('…');
+    out
+}
+
+#[async_trait]
+impl Channel for TelegramChannel {
+    fn platform(&self) -> Platform {
+        Platform::telegram()
+    }
+
+    async fn send(&self, to: &Endpoint, msg: &OutMessage) -> Result<Sent, ChannelError> {
+        let chat = chat_of(to)?;
+        let thread = thread_of(to)?;
+        let ops = self.ops(msg);
+        let markup = Some(keyboard(&msg.buttons))
+            .filter(|k| k.inline_keyboard.iter().any(|row| !row.is_empty()));
+        let no_preview = matches!(msg.kind, MessageKind::CustomerRelay { .. });
+        let n = ops.len();
+        let mut last = None;
+        for (i, op) in ops.into_iter().enumerate() {
+            let kb = if i + 1 == n { markup.clone() } else { None };
+            let sent = match op {
+                Op::Text(html) => {
+                    let mut req = self
+                        .bot
+                        .send_message(chat, html)
+                        .parse_mode(ParseMode::Html);
+                    if let Some(t) = thread {
+                        req = req.message_thread_id(t);
+                    }
+                    if let Some(kb) = kb {
+                        req = req.reply_markup(kb);
+                    }
+                    if no_preview {
+                        req = req.link_preview_options(LinkPreviewOptions {
+                            is_disabled: true,
+                            url: None,
+                            prefer_small_media: false,
+                            prefer_large_media: false,
+                            show_above_text: false,
+                        });
+                    }
+                    self.call("sendMessage", req).await
+                }
+                Op::Photo(file, caption) => {
+                    let mut req = self.bot.send_photo(chat, InputFile::file_id(FileId(file)));
+                    if !caption.is_empty() {
+                        req = req.caption(caption).parse_mode(ParseMode::Html);
+                    }
+                    if let Some(t) = thread {
+                        req = req.message_thread_id(t);
+                    }
+                    if let Some(kb) = kb {
+                        req = req.reply_markup(kb);
+                    }
+                    self.call("sendPhoto", req).await
+                }
+                Op::Document(file, caption) => {
+                    let mut req = self
+                        .bot
+                        .send_document(chat, InputFile::file_id(FileId(file)));
+                    if !caption.is_empty() {
+                        req = req.caption(caption).parse_mode(ParseMode::Html);
+                    }
+                    if let Some(t) = thread {
+                        req = req.message_thread_id(t);
+                    }
+                    if let Some(kb) = kb {
+                        req = req.reply_markup(kb);
+                    }
+                    self.call("sendDocument", req).await
+                }
+            };
+            let m = sent.map_err(channel_error)?;
+            last = Some(m.id.0.to_string());
+        }
+        debug!(to = %to, parts = n, "sent");
+        Ok(Sent { message_id: last })
+    }
+
+    async fn open_room(&self, desk: &Endpoint, title: &str) -> Result<Endpoint, ChannelError> {
+        let chat = chat_of(desk)?;
+        let name = truncate(title.trim(), TOPIC_NAME_MAX);
+        let topic = self
+            .call("createForumTopic", self.bot.create_forum_topic(chat, name))
+            .await
+            .map_err(channel_error)?;
+        Ok(Endpoint {
+            platform: Platform::telegram(),
+            chat_id: chat.0.to_string(),
+            thread_id: Some(topic.thread_id.0.0.to_string()),
+        })
+    }
+
+    async fn rename_room(&self, room: &Endpoint, title: &str) -> Result<(), ChannelError> {
+        let chat = chat_of(room)?;
+        let thread = room_thread(room)?;
+        let req = self
+            .bot
+            .edit_forum_topic(chat, thread)
+            .name(truncate(title.trim(), TOPIC_NAME_MAX));
+        match self.call("editForumTopic", req).await {
+            Ok(_) => Ok(()),
+            Err(e) if not_modified(&e) => Ok(()),
+            Err(e) => Err(channel_error(e)),
+        }
+    }
+
+    async fn close_room(&self, room: &Endpoint) -> Result<(), ChannelError> {
+        let chat = chat_of(room)?;
+        let thread = room_thread(room)?;
+        match self
+            .call("closeForumTopic", self.bot.close_forum_topic(chat, thread))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_modified(&e) => Ok(()),
+            Err(e) => Err(channel_error(e)),
+        }
+    }
+
+    async fn reopen_room(&self, room: &Endpoint) -> Result<(), ChannelError> {
+        let chat = chat_of(room)?;
+        let thread = room_thread(room)?;
+        match self
+            .call(
+                "reopenForumTopic",
+                self.bot.reopen_forum_topic(chat, thread),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_modified(&e) => Ok(()),
+            Err(e) => Err(channel_error(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_core::Markup;
+
+    fn channel(mention: Option<&str>) -> Arc<TelegramChannel> {
+        TelegramChannel::new(Bot::new("1:x"), mention.map(str::to_owned))
+    }
+
+    fn texts(ops: &[Op]) -> Vec<String> {
+        ops.iter()
+            .map(|o| match o {
+                Op::Text(t) => format!("text:{t}"),
+                Op::Photo(f, c) => format!("photo:{f}:{c}"),
+                Op::Document(f, c) => format!("doc:{f}:{c}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn relay_is_escaped_with_a_bold_name() {
+        let ch = channel(None);
+        let msg = OutMessage::plain(
+            MessageKind::CustomerRelay {
+                customer: "<Eve>".into(),
+            },
+            "<b>x</b> @everyone",
+        );
+        assert_eq!(
+            texts(&ch.ops(&msg)),
+            vec!["text:💬 <b>&lt;Eve&gt;</b>\n&lt;b&gt;x&lt;/b&gt; @everyone"]
+        );
+    }
+
+    #[test]
+    fn mention_only_when_asked_and_configured() {
+        let mut msg = OutMessage::plain(MessageKind::Summary, "New ticket");
+        assert_eq!(
+            texts(&channel(Some("@team")).ops(&msg)),
+            vec!["text:New ticket"]
+        );
+        msg.mention_agents = true;
+        assert_eq!(
+            texts(&channel(Some("@team")).ops(&msg)),
+            vec!["text:New ticket\n\n@team"]
+        );
+        assert_eq!(texts(&channel(None).ops(&msg)), vec!["text:New ticket"]);
+    }
+
+    #[test]
+    fn attachments_native_and_foreign() {
+        let ch = channel(None);
+        let mut msg = OutMessage::plain(
+            MessageKind::CustomerRelay {
+                customer: "Ann".into(),
+            },
+            "see",
+        );
+        msg.attachments = vec![
+            Attachment {
+                platform: Platform::telegram(),
+                kind: AttachmentKind::Photo,
+                file_ref: "F1".into(),
+                file_name: None,
+            },
+            Attachment {
+                platform: Platform::discord(),
+                kind: AttachmentKind::Document,
+                file_ref: "https://cdn.example/a.pdf".into(),
+                file_name: Some("a.pdf".into()),
+            },
+        ];
+        assert_eq!(
+            texts(&ch.ops(&msg)),
+            vec!["photo:F1:💬 <b>Ann</b>\nsee\n📎 <a href=\"https://cdn.example/a.pdf\">a.pdf</a>"]
+        );
+    }
+
+    #[test]
+    fn long_text_is_split_and_markdown_rendered() {
+        let ch = channel(None);
+        let msg = OutMessage {
+            markup: Markup::Markdown,
+            ..OutMessage::plain(MessageKind::Answer, format!("**a**\n{}", "x".repeat(5000)))
+        };
+        let ops = ch.ops(&msg);
+        assert_eq!(ops.len(), 2);
+        assert!(texts(&ops)[0].starts_with("text:<b>a</b>\nxxx"));
+    }
+
+    #[test]
+    fn keyboards() {
+        let b = |l: &str, p: &str| Button {
+            label: l.into(),
+            payload: p.into(),
+        };
+        let stars = keyboard(&[b("⭐", "rate:1:1"), b("⭐⭐", "rate:1:2")]);
+        assert_eq!(stars.inline_keyboard.len(), 1);
+        let long = keyboard(&[b("Solved", "solved:1"), b("Talk to a person", "unsolved:1")]);
+        assert_eq!(long.inline_keyboard.len(), 2);
+        let too_long = keyboard(&[b("A", &"é".repeat(40)), b("B", "ok")]);
+        assert_eq!(too_long.inline_keyboard.concat().len(), 1);
+    }
+}
