@@ -13,6 +13,7 @@ use tracing::{debug, error, info, instrument, warn};
 
 use crate::config::EngineConfig;
 use crate::fold::{contains_phrase, fold};
+use crate::metrics::Metrics;
 use crate::ports::{ChannelError, Clock, Router, Store, StoreError};
 use crate::texts::{Text, Texts, UnknownTextKey};
 use crate::types::*;
@@ -21,6 +22,8 @@ use crate::types::*;
 const MAX_QUERY_CHARS: usize = 1000;
 /// Longest ticket subject.
 const MAX_SUBJECT_CHARS: usize = 80;
+/// Button payloads longer than this (Telegram's limit) are not sent.
+const MAX_PAYLOAD_BYTES: usize = 64;
 
 /// An error the Engine could not handle by itself.
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +134,7 @@ pub struct Engine {
     kb: RwLock<Arc<Kb>>,
     locks: KeyedLocks,
     flood: FloodGuard,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Clone, Copy)]
@@ -249,6 +253,7 @@ impl Engine {
             kb: RwLock::new(Arc::new(kb)),
             locks: KeyedLocks::default(),
             flood: FloodGuard::default(),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -277,7 +282,16 @@ impl Engine {
     pub async fn handle(&self, msg: Inbound) -> Result<Handled, EngineError> {
         let now = self.clock.now();
         if let Some(ticket) = self.store.ticket_by_room(&msg.at).await? {
-            return self.handle_room(ticket, msg, now).await;
+            let from_customer = msg.from.role == Role::Customer;
+            let handled = self.handle_room(ticket, msg, now).await?;
+            if handled == Handled::Done {
+                if from_customer {
+                    self.metrics.customer_message();
+                } else {
+                    self.metrics.agent_message();
+                }
+            }
+            return Ok(handled);
         }
         let desk = self.cfg.desk.endpoint();
         if msg.at.platform == desk.platform && msg.at.chat_id == desk.chat_id {
@@ -286,7 +300,22 @@ impl Engine {
         }
         let key = format!("{}:{}", msg.from.platform, msg.from.user_id);
         let _guard = self.locks.lock(key).await;
-        self.handle_customer(msg, now).await
+        let handled = self.handle_customer(msg, now).await?;
+        if handled == Handled::Done {
+            self.metrics.customer_message();
+        }
+        Ok(handled)
+    }
+
+    /// The Engine's live metrics (served at `/metrics` by `frontdesk run`).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    async fn record_reply(&self, r: &NewBotReply) -> Result<i64, EngineError> {
+        let id = self.store.record_bot_reply(r).await?;
+        self.metrics.bot_reply(r.outcome);
+        Ok(id)
     }
 
     // ---- customer side -------------------------------------------------------------------
@@ -504,8 +533,7 @@ impl Engine {
                 };
                 let question = entry.questions.first().cloned().unwrap_or_default();
                 let reply = self
-                    .store
-                    .record_bot_reply(&NewBotReply {
+                    .record_reply(&NewBotReply {
                         customer: customer.id,
                         question,
                         outcome: ReplyOutcome::Answered,
@@ -559,6 +587,7 @@ impl Engine {
         if !self.store.survey_score(ticket, score, now).await? {
             return Ok(());
         }
+        self.metrics.survey_score(score);
         info!(ticket = t.number, score, "survey answered");
         self.set_state(customer, ConversationState::SurveyComment { ticket })
             .await?;
@@ -681,8 +710,7 @@ impl Engine {
         if let Some(hit) = best.filter(|_| confidence >= m.answer_threshold) {
             let entry = &kb.entries()[hit.index];
             let reply = self
-                .store
-                .record_bot_reply(&reply_record(ReplyOutcome::Answered))
+                .record_reply(&reply_record(ReplyOutcome::Answered))
                 .await?;
             info!(entry = %hit.id, confidence, "answered");
             let answer = entry.answer.clone();
@@ -691,8 +719,7 @@ impl Engine {
             self.set_state(customer, ConversationState::Answered { reply })
                 .await?;
         } else if confidence >= m.suggest_threshold && best.is_some() {
-            self.store
-                .record_bot_reply(&reply_record(ReplyOutcome::Suggested))
+            self.record_reply(&reply_record(ReplyOutcome::Suggested))
                 .await?;
             // Distinct entries, in the customer's language where the entry exists in it.
             let mut seen: Vec<&str> = Vec::new();
@@ -708,9 +735,15 @@ impl Engine {
                 let entry = kb
                     .entry(lang, &h.id)
                     .unwrap_or_else(|| &kb.entries()[h.index]);
+                let payload = format!("kb:{}:{}", entry.lang, entry.id);
+                if payload.len() > MAX_PAYLOAD_BYTES {
+                    // Telegram carries at most 64 bytes; a cut payload would name no entry.
+                    warn!(entry = %entry.id, "entry id too long for a button: not offered");
+                    continue;
+                }
                 buttons.push(Button {
                     label: truncate_chars(entry.questions.first().map_or("?", |q| q), 60),
-                    payload: truncate_chars(&format!("kb:{}:{}", entry.lang, entry.id), 64),
+                    payload,
                 });
             }
             buttons.push(self.human_button(lang));
@@ -719,8 +752,7 @@ impl Engine {
                 .await;
             self.set_state(customer, ConversationState::Idle).await?;
         } else {
-            self.store
-                .record_bot_reply(&reply_record(ReplyOutcome::Escalated))
+            self.record_reply(&reply_record(ReplyOutcome::Escalated))
                 .await?;
             self.say(customer, lang, Text::NoAnswer, &[], Vec::new())
                 .await;
@@ -811,6 +843,7 @@ impl Engine {
             })
             .await?;
         info!(ticket = ticket.number, "ticket opened");
+        self.metrics.escalation();
         self.set_state(customer, ConversationState::InTicket { ticket: ticket.id })
             .await?;
         let number = ticket.number.to_string();
@@ -990,11 +1023,14 @@ impl Engine {
             Err(e) => {
                 match ticket {
                     Some(t) => self.send_failed(t, "send to customer", &e).await,
-                    None => error!(
-                        customer = customer.id.0,
-                        error = %e,
-                        "send to customer failed"
-                    ),
+                    None => {
+                        self.metrics.send_failure(&customer.endpoint.platform);
+                        error!(
+                            customer = customer.id.0,
+                            error = %e,
+                            "send to customer failed"
+                        );
+                    }
                 }
                 false
             }
@@ -1200,6 +1236,10 @@ impl Engine {
         now: Timestamp,
     ) -> Result<(), EngineError> {
         self.store.record_agent_reply(ticket.id, agent, now).await?;
+        if ticket.first_response_at.is_none() {
+            self.metrics
+                .first_response((now.millis() - ticket.opened_at.millis()) as f64 / 1000.0);
+        }
         if ticket.customer_in_room {
             return Ok(());
         }
@@ -1563,6 +1603,11 @@ impl Engine {
     }
 
     async fn send_failed(&self, ticket: &Ticket, what: &str, e: &ChannelError) {
+        let platform = ticket
+            .room
+            .as_ref()
+            .map_or_else(|| self.cfg.desk.endpoint().platform, |r| r.platform.clone());
+        self.metrics.send_failure(&platform);
         error!(ticket = ticket.number, desk = %ticket.desk, error = %e, "{what} failed");
         let detail = format!("{what}: {e}");
         if let Err(se) = self

@@ -4,7 +4,9 @@ pub mod config;
 pub mod engine;
 pub mod fold;
 pub mod lease;
+pub mod metrics;
 pub mod ports;
+pub mod report;
 pub mod texts;
 pub mod types;
 

@@ -604,6 +604,19 @@ async fn close_survey_rating_and_comment() {
     h.say("x", "hello").await;
     h.press("x", "rate:1:1").await;
     assert_eq!(h.store.survey(t.id).await.unwrap().unwrap().score, Some(4));
+
+    // The live metrics saw the ticket, the agent's reply and the one rating.
+    let m = h.engine.metrics().render();
+    for line in [
+        "frontdesk_escalations_total 1",
+        "frontdesk_messages_total{author=\"agent\"} 2",
+        "frontdesk_survey_score_bucket{le=\"3\"} 0",
+        "frontdesk_survey_score_bucket{le=\"4\"} 1",
+        "frontdesk_survey_score_count 1",
+        "frontdesk_first_response_seconds_count 1",
+    ] {
+        assert!(m.lines().any(|l| l == line), "missing `{line}` in\n{m}");
+    }
 }
 
 #[tokio::test]
@@ -665,6 +678,14 @@ async fn duplicate_updates_change_nothing() {
     );
     assert_eq!(h.channel.calls().len(), sent);
     assert_eq!(h.store.bot_replies_since(T0).await.unwrap().len(), replies);
+    // A replay is not counted as a message either.
+    assert!(
+        h.engine
+            .metrics()
+            .render()
+            .lines()
+            .any(|l| l == "frontdesk_messages_total{author=\"customer\"} 1")
+    );
 
     // A replayed agent command changes nothing either.
     let room = h.open_ticket("n").await;
