@@ -82,10 +82,28 @@ impl Default for TelegramConfig {
 pub(crate) struct DiscordConfig {
     /// The role whose members are agents, and the only role the bot ever mentions.
     pub(crate) agent_role_id: String,
-    /// Public channels where customers may ask (besides DMs and `/ask`).
-    pub(crate) support_channel_ids: Vec<String>,
+    /// A public channel where customers may ask (besides DMs and `/ask`).
+    pub(crate) support_channel_id: String,
+    /// The server (guild) the bot serves; empty: any. Slash commands are registered there.
+    pub(crate) guild_id: String,
     /// For tests only: a fake REST/gateway base URL (turns serenity's ratelimiter off).
     pub(crate) api_url: String,
+}
+
+/// The HTTP endpoint of `frontdesk run`: `/metrics` (Prometheus) and `/healthz`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct MetricsConfig {
+    /// Address to listen on; empty turns the endpoint off.
+    pub(crate) listen: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            listen: "127.0.0.1:9464".into(),
+        }
+    }
 }
 
 /// The whole configuration file.
@@ -103,6 +121,7 @@ pub(crate) struct Config {
     pub(crate) texts: BTreeMap<String, BTreeMap<String, String>>,
     pub(crate) telegram: TelegramConfig,
     pub(crate) discord: DiscordConfig,
+    pub(crate) metrics: MetricsConfig,
 }
 
 impl Config {

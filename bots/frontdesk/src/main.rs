@@ -1,8 +1,12 @@
-//! The `frontdesk` binary: configuration, the terminal chat, knowledge-base tools and ticket
-//! listings. See README.md at the workspace root.
+//! The `frontdesk` binary: configuration, the bot on Telegram and Discord, the terminal chat,
+//! knowledge-base tools, ticket listings and support reports. See README.md at the workspace
+//! root.
 
 mod chat;
 mod config;
+mod http;
+mod report;
+mod run;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +47,12 @@ enum Command {
     Tickets(TicketsArgs),
     /// Measure answer quality on a labelled CSV (see shared/data/README.md).
     Eval(EvalArgs),
+    /// Run the bot on Telegram and/or Discord (tokens from the environment), with the
+    /// `/metrics` and `/healthz` endpoint.
+    Run,
+    /// Support metrics over a period: response and resolution times, CSAT, deflection, per
+    /// agent, knowledge-base gaps.
+    Report(report::ReportArgs),
     /// Print the configuration in effect (defaults, file and environment) as TOML.
     Config,
 }
@@ -154,6 +164,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Kb(KbCommand::Check { dir, similarity }) => kb_check(&cfg, dir, similarity),
         Command::Tickets(args) => tickets(&cfg, args).await,
         Command::Eval(args) => eval(args),
+        Command::Run => run::run(cfg).await,
+        Command::Report(args) => report::report(&cfg, args).await,
         Command::Config => {
             print!("{}", toml::to_string_pretty(&cfg)?);
             Ok(())

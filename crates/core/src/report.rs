@@ -107,6 +107,46 @@ impl Durations {
     }
 }
 
+/// One bar of a distribution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    /// What the bar covers, e.g. `15–30 min`.
+    pub label: String,
+    /// How many values fell in it.
+    pub count: usize,
+}
+
+/// Upper bounds (exclusive, ms) and labels of the first-response distribution.
+const FRT_BUCKETS: &[(i64, &str)] = &[
+    (5 * 60_000, "< 5 min"),
+    (15 * 60_000, "5–15 min"),
+    (30 * 60_000, "15–30 min"),
+    (60 * 60_000, "30–60 min"),
+    (2 * 3_600_000, "1–2 h"),
+    (4 * 3_600_000, "2–4 h"),
+    (8 * 3_600_000, "4–8 h"),
+    (24 * 3_600_000, "8–24 h"),
+    (i64::MAX, "≥ 24 h"),
+];
+
+fn histogram(values: &[i64]) -> Vec<Bucket> {
+    let mut out: Vec<Bucket> = FRT_BUCKETS
+        .iter()
+        .map(|(_, l)| Bucket {
+            label: (*l).to_owned(),
+            count: 0,
+        })
+        .collect();
+    for v in values {
+        let i = FRT_BUCKETS
+            .iter()
+            .position(|(b, _)| v < b)
+            .unwrap_or(FRT_BUCKETS.len() - 1);
+        out[i].count += 1;
+    }
+    out
+}
+
 /// Customer satisfaction.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Csat {
@@ -197,6 +237,8 @@ pub struct Report {
     pub awaiting_first_response: usize,
     /// Opening to the first agent reply, for tickets that got one.
     pub first_response: Durations,
+    /// The same, as a distribution.
+    pub first_response_histogram: Vec<Bucket>,
     /// Opening to the last close, for closed tickets.
     pub resolution: Durations,
     /// Average handling time: per closed ticket, the sum over its open periods of the time
@@ -285,12 +327,12 @@ pub fn compute(data: &ReportData, range: &ReportRange) -> Report {
         .filter(|t| t.status == TicketStatus::Closed)
         .collect();
 
-    let first_response = Durations::of(
-        in_range
-            .iter()
-            .filter_map(|t| t.first_response_at.map(|f| f.0 - t.opened_at.0))
-            .collect(),
-    );
+    let frt: Vec<i64> = in_range
+        .iter()
+        .filter_map(|t| t.first_response_at.map(|f| f.0 - t.opened_at.0))
+        .collect();
+    let first_response_histogram = histogram(&frt);
+    let first_response = Durations::of(frt);
     let resolution = Durations::of(
         closed
             .iter()
@@ -529,6 +571,7 @@ pub fn compute(data: &ReportData, range: &ReportRange) -> Report {
             .filter(|t| t.status == TicketStatus::Open && t.first_response_at.is_none())
             .count(),
         first_response,
+        first_response_histogram,
         resolution,
         handling: Durations::of(handling),
         first_contact_resolution: pct(fcr, closed.len()),

@@ -313,6 +313,10 @@ fn every_figure_matches_the_hand_computed_value() {
     assert_eq!(r.first_response.median_s, Some(600.0));
     assert_eq!(r.first_response.p90_s, Some(1800.0));
     assert_eq!(r.first_response.mean_s, Some(840.0));
+    let bars: Vec<usize> = r.first_response_histogram.iter().map(|b| b.count).collect();
+    // 2 min and 10 min and 30 min (the 30–60 min bar: bounds are exclusive).
+    assert_eq!(bars, vec![1, 1, 0, 1, 0, 0, 0, 0, 0]);
+    assert_eq!(r.first_response_histogram[3].label, "30–60 min");
     // Resolution 2400, 3600, 8400 s.
     assert_eq!(r.resolution.median_s, Some(3600.0));
     assert_eq!(r.resolution.p90_s, Some(8400.0));

@@ -1,0 +1,248 @@
+//! `frontdesk run`: the bot on its platforms.
+//!
+//! Starts the Telegram adapter when `TELOXIDE_TOKEN` (or `FRONTDESK_TELEGRAM_TOKEN`) is set
+//! and the Discord adapter when `DISCORD_TOKEN` (or `FRONTDESK_DISCORD_TOKEN`) is set, one
+//! Engine for both, the periodic tick (reminders, rooms to retry), knowledge-base hot reload
+//! and the `/metrics` + `/healthz` endpoint. Several replicas may share one database: each
+//! platform's receiver runs in one replica at a time, under a lease in the Store (Telegram
+//! allows one `getUpdates` poller per bot; one gateway session avoids double work), and
+//! another replica takes over within the lease's time when the holder dies.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use frontdesk_core::lease::StopSignal;
+use frontdesk_core::{Clock, Engine, Router, Store, SystemClock, run_exclusive};
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::config::Config;
+
+/// How long a receiver's lease lasts without renewal.
+const LEASE_TTL: Duration = Duration::from_secs(30);
+
+/// The first non-empty environment variable of `names`.
+fn env_any(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .filter_map(|n| std::env::var(n).ok())
+        .map(|v| v.trim().to_owned())
+        .find(|v| !v.is_empty())
+}
+
+fn parse_id<T: std::str::FromStr>(what: &str, s: &str) -> Result<Option<T>> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    s.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| anyhow::anyhow!("{what} must be a number, got {s:?}"))
+}
+
+/// A name for this replica in leases: host, process id and start time.
+fn holder() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        SystemClock.now().millis()
+    )
+}
+
+/// Runs until Ctrl-C / SIGTERM.
+pub(crate) async fn run(cfg: Config) -> Result<()> {
+    let tg_token = env_any(&["FRONTDESK_TELEGRAM_TOKEN", "TELOXIDE_TOKEN"]);
+    let dc_token = env_any(&["FRONTDESK_DISCORD_TOKEN", "DISCORD_TOKEN"]);
+    if tg_token.is_none() && dc_token.is_none() {
+        bail!(
+            "no platform to run on: set TELOXIDE_TOKEN (Telegram) and/or DISCORD_TOKEN (Discord) \
+             in the environment; to try the bot without a platform, use `frontdesk chat`"
+        );
+    }
+    let desk = &cfg.desk;
+    let desk_ok = match desk.platform.as_str() {
+        "telegram" => tg_token.is_some(),
+        "discord" => dc_token.is_some(),
+        _ => false,
+    };
+    if !desk_ok {
+        bail!(
+            "desk.platform is {:?}: set it to a platform that runs here (\"telegram\" with \
+             TELOXIDE_TOKEN, \"discord\" with DISCORD_TOKEN) and desk.chat_id to the forum \
+             supergroup or staff channel where ticket rooms are opened",
+            desk.platform
+        );
+    }
+
+    let kb_dir = cfg.kb_dir();
+    let kb = crate::load_kb(&kb_dir)?;
+    let store = crate::open_store(&cfg).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut router = Router::new();
+
+    let telegram = match &tg_token {
+        Some(token) => {
+            let api_url = Some(cfg.telegram.api_url.clone())
+                .filter(|u| !u.is_empty())
+                .or_else(|| env_any(&["TELOXIDE_API_URL"]));
+            let adapter =
+                frontdesk_telegram::TelegramAdapter::new(frontdesk_telegram::TelegramConfig {
+                    token: token.clone(),
+                    api_url,
+                    desk_chat_id: if desk.platform == "telegram" {
+                        parse_id("desk.chat_id", &desk.chat_id)?
+                    } else {
+                        None
+                    },
+                    agent_mention: Some(cfg.telegram.agent_mention.clone())
+                        .filter(|m| !m.is_empty()),
+                    poll_timeout_secs: cfg.telegram.poll_timeout_secs,
+                })
+                .context("starting the Telegram adapter")?;
+            router = router.with(adapter.channel());
+            Some(Arc::new(adapter))
+        }
+        None => None,
+    };
+    let discord = match &dc_token {
+        Some(token) => {
+            let d = &cfg.discord;
+            let adapter =
+                frontdesk_discord::DiscordAdapter::new(frontdesk_discord::DiscordConfig {
+                    token: token.clone(),
+                    api_url: Some(d.api_url.clone()).filter(|u| !u.is_empty()),
+                    staff_channel_id: if desk.platform == "discord" {
+                        parse_id("desk.chat_id", &desk.chat_id)?
+                    } else {
+                        None
+                    },
+                    support_channel_id: parse_id(
+                        "discord.support_channel_id",
+                        &d.support_channel_id,
+                    )?,
+                    agent_role_id: parse_id("discord.agent_role_id", &d.agent_role_id)?,
+                    guild_id: parse_id("discord.guild_id", &d.guild_id)?,
+                })
+                .context("starting the Discord adapter")?;
+            router = router.with(adapter.channel());
+            Some(Arc::new(adapter))
+        }
+        None => None,
+    };
+
+    let store_dyn: Arc<dyn Store> = store.clone();
+    let engine = Arc::new(Engine::new(
+        cfg.engine(),
+        store_dyn.clone(),
+        router,
+        clock.clone(),
+        kb,
+    )?);
+    let ticker = crate::serve::spawn_ticker(engine.clone(), Duration::from_secs(5));
+    let reload = crate::serve::spawn_kb_reload(engine.clone(), kb_dir, Duration::from_secs(3));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shutdown = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let mut tasks = Vec::new();
+    if !cfg.metrics.listen.is_empty() {
+        let addr: SocketAddr = cfg
+            .metrics
+            .listen
+            .parse()
+            .with_context(|| format!("metrics.listen {:?}", cfg.metrics.listen))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr} for /metrics"))?;
+        info!(%addr, "serving /metrics and /healthz");
+        let app = crate::http::router(engine.clone());
+        let stop = shutdown();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                error!(error = %e, "metrics endpoint failed");
+            }
+        }));
+    }
+    let holder = holder();
+    info!(%holder, desk = %desk.name, platform = %desk.platform, "frontdesk running");
+    if let Some(tg) = telegram {
+        let (engine, store, clock, holder, stop) = (
+            engine.clone(),
+            store_dyn.clone(),
+            clock.clone(),
+            holder.clone(),
+            shutdown(),
+        );
+        tasks.push(tokio::spawn(async move {
+            run_exclusive(
+                store,
+                clock,
+                "telegram.poll",
+                &holder,
+                LEASE_TTL,
+                move |stop: StopSignal| {
+                    let (tg, engine) = (tg.clone(), engine.clone());
+                    async move {
+                        if let Err(e) = tg.run(engine, stop).await {
+                            warn!(error = %e, "Telegram polling stopped");
+                        }
+                    }
+                },
+                stop,
+            )
+            .await;
+        }));
+    }
+    if let Some(dc) = discord {
+        let (engine, store, clock, holder, stop) = (
+            engine.clone(),
+            store_dyn.clone(),
+            clock.clone(),
+            holder.clone(),
+            shutdown(),
+        );
+        tasks.push(tokio::spawn(async move {
+            run_exclusive(
+                store,
+                clock,
+                "discord.gateway",
+                &holder,
+                LEASE_TTL,
+                move |stop: StopSignal| {
+                    let (dc, engine) = (dc.clone(), engine.clone());
+                    async move {
+                        if let Err(e) = dc.run(engine, stop).await {
+                            warn!(error = %e, "Discord gateway stopped");
+                        }
+                    }
+                },
+                stop,
+            )
+            .await;
+        }));
+    }
+    crate::serve::shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+    ticker.abort();
+    reload.abort();
+    store.close().await;
+    Ok(())
+}
