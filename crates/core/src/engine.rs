@@ -344,7 +344,7 @@ impl Engine {
         };
         let (body, files) = match &msg.content {
             Content::Text(t) => (t.clone(), Vec::new()),
-            Content::Button(p) => (format!("[button {p}]"), Vec::new()),
+            Content::Button(p) => (pressed(p), Vec::new()),
             Content::Files { files, caption } => {
                 (caption.clone().unwrap_or_default(), files.clone())
             }
@@ -871,7 +871,7 @@ impl Engine {
                 let folded = fold(&m.body);
                 !folded.is_empty()
                     && !m.body.starts_with('/')
-                    && !m.body.starts_with("[button")
+                    && !m.body.starts_with(PRESSED)
                     && !self.handoff.iter().any(|p| contains_phrase(&folded, p))
                     && !self.not_solved.iter().any(|p| contains_phrase(&folded, p))
                     && !self
@@ -1674,10 +1674,28 @@ impl Engine {
     }
 }
 
+/// How a button press reads in a transcript.
+const PRESSED: &str = "[pressed: ";
+
+/// A button press as agents read it in a transcript: what the button meant, not its payload.
+fn pressed(payload: &str) -> String {
+    let what = match Payload::parse(payload) {
+        Some(Payload::Human) => "Talk to a person".to_owned(),
+        Some(Payload::Solved(_)) => "Solved".to_owned(),
+        Some(Payload::Unsolved(_)) => "Not solved, talk to a person".to_owned(),
+        Some(Payload::Entry { id, .. }) => format!("did you mean `{id}`"),
+        Some(Payload::Rate { score, .. }) => format!("rated {score}/5"),
+        Some(Payload::NoComment(_)) => "no comment".to_owned(),
+        Some(Payload::Claim(_)) => "Claim".to_owned(),
+        None => format!("button {payload}"),
+    };
+    format!("{PRESSED}{what}]")
+}
+
 fn content_parts(c: &Content) -> (String, Vec<Attachment>) {
     match c {
         Content::Text(t) => (t.clone(), Vec::new()),
-        Content::Button(p) => (format!("[button {p}]"), Vec::new()),
+        Content::Button(p) => (pressed(p), Vec::new()),
         Content::Files { files, caption } => (caption.clone().unwrap_or_default(), files.clone()),
     }
 }
@@ -1787,6 +1805,22 @@ impl AgentCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn button_presses_read_as_what_they_meant() {
+        assert_eq!(pressed("human"), "[pressed: Talk to a person]");
+        assert_eq!(
+            pressed("unsolved:3"),
+            "[pressed: Not solved, talk to a person]"
+        );
+        assert_eq!(pressed("rate:7:4"), "[pressed: rated 4/5]");
+        assert_eq!(
+            pressed("kb:lt:order-status"),
+            "[pressed: did you mean `order-status`]"
+        );
+        assert_eq!(pressed("zzz"), "[pressed: button zzz]");
+        assert!(pressed("solved:1").starts_with(PRESSED));
+    }
 
     #[test]
     fn payloads_round_trip() {
