@@ -20,8 +20,9 @@ use tracing::{error, info, warn};
 
 use crate::config::Config;
 
-/// How long a receiver's lease lasts without renewal.
-const LEASE_TTL: Duration = Duration::from_secs(30);
+/// How long a receiver's lease lasts without renewal (renewed every third of it): after a crash
+/// another replica, or the restarted process, takes over within this time.
+const LEASE_TTL: Duration = Duration::from_secs(15);
 
 /// The first non-empty environment variable of `names`.
 fn env_any(names: &[&str]) -> Option<String> {

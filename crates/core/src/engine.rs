@@ -283,8 +283,9 @@ impl Engine {
         let now = self.clock.now();
         if let Some(ticket) = self.store.ticket_by_room(&msg.at).await? {
             let from_customer = msg.from.role == Role::Customer;
+            let is_message = !matches!(msg.content, Content::Button(_));
             let handled = self.handle_room(ticket, msg, now).await?;
-            if handled == Handled::Done {
+            if handled == Handled::Done && is_message {
                 if from_customer {
                     self.metrics.customer_message();
                 } else {
@@ -300,8 +301,9 @@ impl Engine {
         }
         let key = format!("{}:{}", msg.from.platform, msg.from.user_id);
         let _guard = self.locks.lock(key).await;
+        let is_message = !matches!(msg.content, Content::Button(_));
         let handled = self.handle_customer(msg, now).await?;
-        if handled == Handled::Done {
+        if handled == Handled::Done && is_message {
             self.metrics.customer_message();
         }
         Ok(handled)

@@ -105,7 +105,7 @@ fn outcome_index(o: ReplyOutcome) -> usize {
 }
 
 impl Metrics {
-    /// A customer message was handled.
+    /// A customer message (text or files; button presses are not messages) was handled.
     pub fn customer_message(&self) {
         self.customer_messages.fetch_add(1, Ordering::Relaxed);
     }
