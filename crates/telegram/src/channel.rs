@@ -20,6 +20,7 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 use tracing::{debug, warn};
 
+use crate::limit::{Limiter, Limits};
 use crate::render::{escape, render, split_text};
 
 /// Longest text piece (in source characters) put in one message; Telegram allows 4096
@@ -33,15 +34,13 @@ const TOPIC_NAME_MAX: usize = 128;
 const MAX_RETRIES: u32 = 5;
 /// Longest single wait for a 429 (Telegram asks for seconds, rarely minutes).
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(120);
-/// Spacing between any two requests: Telegram allows about 30 messages per second overall.
-const MIN_SPACING: Duration = Duration::from_millis(34);
 
 /// Sends messages and manages forum topics for the Engine.
 pub(crate) struct TelegramChannel {
     bot: Bot,
     agent_mention: Option<String>,
-    /// When the next request may start (a simple global rate limiter).
-    next_slot: tokio::sync::Mutex<tokio::time::Instant>,
+    /// Telegram's per-chat and global limits, enforced before each request.
+    limiter: Limiter,
 }
 
 /// One request of an outbound message.
@@ -56,31 +55,36 @@ impl TelegramChannel {
         Arc::new(TelegramChannel {
             bot,
             agent_mention,
-            next_slot: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            limiter: Limiter::new(Limits::default()),
         })
     }
 
-    /// Waits for the rate limiter's next slot.
-    async fn pace(&self) {
-        let at = {
-            let mut next = self.next_slot.lock().await;
-            let now = tokio::time::Instant::now();
-            let at = (*next).max(now);
-            *next = at + MIN_SPACING;
-            at
-        };
-        tokio::time::sleep_until(at).await;
-    }
-
-    /// Sends a request through the rate limiter; a 429 (`RetryAfter`) is waited out and the
-    /// request retried, up to [`MAX_RETRIES`] times. Other errors are returned at once.
+    /// Sends a request that posts no message (topic management, callback answers, edits)
+    /// through the rate limiter's global spacing; see [`TelegramChannel::call_in`].
     pub(crate) async fn call<R>(&self, what: &str, req: R) -> Result<Output<R>, RequestError>
     where
         R: Request<Err = RequestError> + Sync,
     {
+        self.call_in(None, what, req).await
+    }
+
+    /// Sends a request through the rate limiter: a message to `chat` first waits for that
+    /// chat's own limit (without holding up other chats), then every request for the global
+    /// spacing. A 429 (`RetryAfter`) is waited out and the request retried, up to
+    /// [`MAX_RETRIES`] times. Other errors are returned at once.
+    async fn call_in<R>(
+        &self,
+        chat: Option<ChatId>,
+        what: &str,
+        req: R,
+    ) -> Result<Output<R>, RequestError>
+    where
+        R: Request<Err = RequestError> + Sync,
+    {
+        let chat = chat.map(|c| c.0);
         let mut attempt = 0;
         loop {
-            self.pace().await;
+            self.limiter.acquire(chat).await;
             match req.send_ref().await {
                 Err(RequestError::RetryAfter(s)) if attempt < MAX_RETRIES => {
                     attempt += 1;
@@ -91,14 +95,9 @@ impl TelegramChannel {
                         wait_secs = wait.as_secs(),
                         "Telegram flood limit (429): waiting to retry"
                     );
-                    // Hold back every other request too, as Telegram asks.
-                    {
-                        let mut next = self.next_slot.lock().await;
-                        let until = tokio::time::Instant::now() + wait;
-                        if *next < until {
-                            *next = until;
-                        }
-                    }
+                    // Hold back every other request too (as teloxide's Throttle does); the
+                    // chat restarts with an empty bucket.
+                    self.limiter.hold(chat, wait);
                 }
                 other => return other,
             }
@@ -302,7 +301,7 @@ impl Channel for TelegramChannel {
                             show_above_text: false,
                         });
                     }
-                    self.call("sendMessage", req).await
+                    self.call_in(Some(chat), "sendMessage", req).await
                 }
                 Op::Photo(file, caption) => {
                     let mut req = self.bot.send_photo(chat, InputFile::file_id(FileId(file)));
@@ -315,7 +314,7 @@ impl Channel for TelegramChannel {
                     if let Some(kb) = kb {
                         req = req.reply_markup(kb);
                     }
-                    self.call("sendPhoto", req).await
+                    self.call_in(Some(chat), "sendPhoto", req).await
                 }
                 Op::Document(file, caption) => {
                     let mut req = self
@@ -330,7 +329,7 @@ impl Channel for TelegramChannel {
                     if let Some(kb) = kb {
                         req = req.reply_markup(kb);
                     }
-                    self.call("sendDocument", req).await
+                    self.call_in(Some(chat), "sendDocument", req).await
                 }
             };
             let m = sent.map_err(channel_error)?;

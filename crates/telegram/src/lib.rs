@@ -8,8 +8,12 @@
 //!   Markdown converted, everything else, customer text above all, escaped so it cannot format,
 //!   link or mention), buttons as inline keyboards, re-sends Telegram files by file id (files
 //!   from other platforms become links), splits texts longer than a message, and manages forum
-//!   topics (create, rename, close, reopen). A 429 flood-limit answer is waited out and the
-//!   request retried (up to 5 times), never dropped; requests are spaced to about 30 a second.
+//!   topics (create, rename, close, reopen). Requests are rate-limited ahead of Telegram's
+//!   flood limits: messages to one private chat at about 1 a second (bursts of 3), to one
+//!   group at 20 a minute (the desk's topics all share it), and every request spaced to about
+//!   30 a second overall; a message waiting for its chat's limit does not hold up other chats.
+//!   A 429 flood-limit answer that gets through anyway is waited out and the request retried
+//!   (up to 5 times), never dropped.
 //! - inbound, [`TelegramAdapter::run`]: long-polls `getUpdates`, turns messages (text, photo,
 //!   document) and button presses into [`Inbound`] values for [`Engine::handle`], and stores
 //!   the update offset in the Store (cursor [`OFFSET_CURSOR`]) after each update, so a restart
@@ -48,6 +52,7 @@
 
 mod channel;
 mod inbound;
+mod limit;
 mod render;
 
 use std::fmt;
