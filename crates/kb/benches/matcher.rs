@@ -154,7 +154,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % queries.len();
                 black_box(kb.search(&queries[i], &opts))
-            })
+            });
         });
         let mut j = 0;
         g.sample_size(10);
@@ -162,11 +162,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 j = (j + 1) % queries.len();
                 black_box(naive(&phr, &queries[j]))
-            })
+            });
         });
         g.measurement_time(Duration::from_secs(if n >= 100_000 { 15 } else { 3 }));
         g.bench_function("build", |b| {
-            b.iter(|| black_box(Kb::from_entries(entries.clone()).expect("valid")))
+            b.iter(|| black_box(Kb::from_entries(entries.clone()).expect("valid")));
         });
         g.finish();
     }

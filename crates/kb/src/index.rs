@@ -23,6 +23,10 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
+/// Hash maps keyed by small integers and short strings, hashed fast and deterministically.
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type Set<K> = HashSet<K, foldhash::fast::FixedState>;
+
 use crate::normalize::{self, fold};
 use crate::{Entry, Explanation, Hit, KbError, NearDuplicate, SearchOptions};
 
@@ -49,7 +53,7 @@ struct Sparse {
 impl Sparse {
     /// Builds a unit vector from raw counts, weighing each id by `1 + ln tf` times its idf;
     /// `unknown` adds that much squared weight to the norm (query terms the index lacks).
-    fn from_counts(counts: HashMap<u32, f32>, idf: &[f32], unknown: f32) -> Sparse {
+    fn from_counts(counts: Map<u32, f32>, idf: &[f32], unknown: f32) -> Sparse {
         let mut v: Vec<(u32, f32)> = counts
             .into_iter()
             .map(|(id, tf)| (id, (1.0 + tf.ln()) * idf[id as usize]))
@@ -105,7 +109,7 @@ pub struct Kb {
     first: Vec<u32>,
     phrasing_entry: Vec<u32>,
     // Word level: stems and stem bigrams ("a b").
-    terms: HashMap<String, u32>,
+    terms: Map<String, u32>,
     term_names: Vec<String>,
     bm25_idf: Vec<f32>,
     bm25: Postings,
@@ -115,13 +119,13 @@ pub struct Kb {
     max_word_idf: f32,
     word_centroid: Postings,
     // Character n-grams.
-    grams: HashMap<u64, u32>,
+    grams: Map<u64, u32>,
     gram_idf: Vec<f32>,
     max_gram_idf: f32,
     gram_centroid: Postings,
     phrasing_grams: Rows,
     // Typo correction and language detection.
-    vocab_by_trigram: HashMap<String, Vec<u32>>,
+    vocab_by_trigram: Map<String, Vec<u32>>,
     lang_words: HashMap<String, HashMap<String, f32>>,
 }
 
@@ -160,8 +164,8 @@ fn with_bigrams(stems: &[String]) -> Vec<String> {
     t
 }
 
-fn counts<I: IntoIterator<Item = u32>>(ids: I) -> HashMap<u32, f32> {
-    let mut m = HashMap::new();
+fn counts<I: IntoIterator<Item = u32>>(ids: I) -> Map<u32, f32> {
+    let mut m = Map::default();
     for id in ids {
         *m.entry(id).or_insert(0.0) += 1.0;
     }
@@ -173,14 +177,14 @@ fn idf_smooth(df: f32, n: f32) -> f32 {
 }
 
 /// Adds `v` into the centroid accumulator of one entry.
-fn add_into(acc: &mut HashMap<u32, f32>, v: &Sparse) {
+fn add_into(acc: &mut Map<u32, f32>, v: &Sparse) {
     for (id, w) in v.ids.iter().zip(&v.w) {
         *acc.entry(*id).or_insert(0.0) += w;
     }
 }
 
 /// Normalises centroids and turns them into postings.
-fn centroid_postings(centroids: Vec<HashMap<u32, f32>>, n_terms: usize) -> Postings {
+fn centroid_postings(centroids: Vec<Map<u32, f32>>, n_terms: usize) -> Postings {
     let mut post: Postings = vec![Vec::new(); n_terms];
     for (e, c) in centroids.into_iter().enumerate() {
         let norm = c.values().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
@@ -229,9 +233,9 @@ impl Kb {
         let mut texts = Vec::new();
         let mut first = Vec::with_capacity(entries.len() + 1);
         let mut phrasing_entry = Vec::new();
-        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut terms: Map<String, u32> = Map::default();
         let mut term_names: Vec<String> = Vec::new();
-        let mut grams: HashMap<u64, u32> = HashMap::new();
+        let mut grams: Map<u64, u32> = Map::default();
         let mut lang_words: HashMap<String, HashMap<String, f32>> = HashMap::new();
         // Per phrasing: term ids and gram ids.
         let mut p_terms: Vec<Vec<u32>> = Vec::new();
@@ -280,11 +284,33 @@ impl Kb {
         let mut word_df = vec![0.0f32; term_names.len()];
         let mut gram_df = vec![0.0f32; grams.len()];
         for (t, g) in p_terms.iter().zip(&p_grams) {
-            for id in t.iter().collect::<HashSet<_>>() {
+            for id in t.iter().collect::<Set<_>>() {
                 word_df[*id as usize] += 1.0;
             }
-            for id in g.iter().collect::<HashSet<_>>() {
+            for id in g.iter().collect::<Set<_>>() {
                 gram_df[*id as usize] += 1.0;
+            }
+        }
+        // Number the grams by falling frequency, so the grams most phrasings share sit
+        // together at the front of the per-query dense array the nearest-phrasing signal
+        // reads: far fewer cache misses.
+        let mut by_df: Vec<u32> = (0..gram_df.len() as u32).collect();
+        by_df.sort_by(|a, b| {
+            gram_df[*b as usize]
+                .total_cmp(&gram_df[*a as usize])
+                .then(a.cmp(b))
+        });
+        let mut renum = vec![0u32; by_df.len()];
+        for (new, old) in by_df.iter().enumerate() {
+            renum[*old as usize] = new as u32;
+        }
+        let gram_df: Vec<f32> = by_df.iter().map(|old| gram_df[*old as usize]).collect();
+        for v in grams.values_mut() {
+            *v = renum[*v as usize];
+        }
+        for g in &mut p_grams {
+            for id in g.iter_mut() {
+                *id = renum[*id as usize];
             }
         }
         let word_idf: Vec<f32> = word_df.iter().map(|d| idf_smooth(*d, n_phr)).collect();
@@ -292,11 +318,11 @@ impl Kb {
 
         let mut bm25: Postings = vec![Vec::new(); term_names.len()];
         let mut doc_len = vec![0.0f32; entries.len()];
-        let mut word_c: Vec<HashMap<u32, f32>> = vec![HashMap::new(); entries.len()];
-        let mut gram_c: Vec<HashMap<u32, f32>> = vec![HashMap::new(); entries.len()];
+        let mut word_c: Vec<Map<u32, f32>> = vec![Map::default(); entries.len()];
+        let mut gram_c: Vec<Map<u32, f32>> = vec![Map::default(); entries.len()];
         let mut phrasing_grams = Rows::default();
         for ei in 0..entries.len() {
-            let mut tf: HashMap<u32, f32> = HashMap::new();
+            let mut tf: Map<u32, f32> = Map::default();
             for pi in first[ei] as usize..first[ei + 1] as usize {
                 for id in &p_terms[pi] {
                     *tf.entry(*id).or_insert(0.0) += 1.0;
@@ -323,7 +349,7 @@ impl Kb {
         let word_centroid = centroid_postings(word_c, term_names.len());
         let gram_centroid = centroid_postings(gram_c, grams.len());
 
-        let mut vocab_by_trigram: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut vocab_by_trigram: Map<String, Vec<u32>> = Map::default();
         for (id, t) in term_names.iter().enumerate() {
             if !t.contains(' ') && t.chars().count() >= 4 {
                 for g in normalize::trigrams(t) {
@@ -410,7 +436,7 @@ impl Kb {
                 out.push(s);
                 continue;
             }
-            let mut shared: HashMap<u32, u32> = HashMap::new();
+            let mut shared: Map<u32, u32> = Map::default();
             for g in normalize::trigrams(&s) {
                 // A trigram shared by thousands of words tells nothing and costs much.
                 if let Some(ws) = self.vocab_by_trigram.get(&g).filter(|ws| ws.len() <= 2000) {
@@ -452,8 +478,8 @@ impl Kb {
         }
         let (stems, corrected) = self.correct(stems);
         let mut unknown = 0.0;
-        let mut word_counts: HashMap<u32, f32> = HashMap::new();
-        let mut unknown_counts: HashMap<String, f32> = HashMap::new();
+        let mut word_counts: Map<u32, f32> = Map::default();
+        let mut unknown_counts: Map<String, f32> = Map::default();
         for t in with_bigrams(&stems) {
             match self.terms.get(&t) {
                 Some(id) => *word_counts.entry(*id).or_insert(0.0) += 1.0,
@@ -470,8 +496,8 @@ impl Kb {
         let word_vec = Sparse::from_counts(word_counts, &self.word_idf, unknown);
         let mut keys = Vec::new();
         gram_keys(&stems, &mut keys);
-        let mut gram_counts: HashMap<u32, f32> = HashMap::new();
-        let mut unknown_grams: HashMap<u64, f32> = HashMap::new();
+        let mut gram_counts: Map<u32, f32> = Map::default();
+        let mut unknown_grams: Map<u64, f32> = Map::default();
         for k in keys {
             match self.grams.get(&k) {
                 Some(id) => *gram_counts.entry(*id).or_insert(0.0) += 1.0,
@@ -573,7 +599,7 @@ impl Kb {
                 s.entry[*e as usize] = [0.0; 3];
             }
             // 4. Nearest phrasing, for the best few entries.
-            let keep = RESCORE.max(limit * 2);
+            let keep = RESCORE.max(limit);
             let by_score =
                 |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
             if scored.len() > keep {
@@ -686,7 +712,7 @@ impl Kb {
             }
         }
         let mut out = Vec::new();
-        let mut dots: HashMap<u32, f32> = HashMap::new();
+        let mut dots: Map<u32, f32> = Map::default();
         for pi in 0..n {
             dots.clear();
             let (ids, ws) = self.phrasing_grams.row(pi);
