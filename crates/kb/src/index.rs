@@ -7,8 +7,9 @@
 //!    phrasings (per-label aggregation), normalised by the best score the query could reach;
 //! 2. **word TF-IDF centroid**: cosine between the query and the mean of the entry's phrasing
 //!    vectors over the same terms;
-//! 3. **character n-gram centroid**: the same over character 3–5-grams inside word boundaries,
-//!    which catches inflection, compounds and typos the stemmer misses;
+//! 3. **character n-gram centroid**: the same over character 3–5-grams inside the words as
+//!    written (folded, not stemmed), which catches inflection, compounds and typos the stemmer
+//!    misses;
 //! 4. **nearest phrasing**: the best cosine between the query's and one phrasing's character
 //!    n-grams (computed for the best few entries only; it names the phrasing `explain` shows).
 //!
@@ -262,7 +263,10 @@ impl Kb {
                     })
                     .collect();
                 keys.clear();
-                gram_keys(&stems, &mut keys);
+                // Character n-grams of the words as written (folded, not stemmed): they
+                // join inflected forms by themselves and keep what a stem cut away.
+                let words: Vec<String> = folded.split_whitespace().map(str::to_owned).collect();
+                gram_keys(&words, &mut keys);
                 let gids: Vec<u32> = keys
                     .iter()
                     .map(|k| {
@@ -495,7 +499,8 @@ impl Kb {
         words.sort_unstable_by_key(|w| w.0);
         let word_vec = Sparse::from_counts(word_counts, &self.word_idf, unknown);
         let mut keys = Vec::new();
-        gram_keys(&stems, &mut keys);
+        let written: Vec<String> = fold(text).split_whitespace().map(str::to_owned).collect();
+        gram_keys(&written, &mut keys);
         let mut gram_counts: Map<u32, f32> = Map::default();
         let mut unknown_grams: Map<u64, f32> = Map::default();
         for k in keys {
