@@ -182,60 +182,36 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
     let holder = holder();
     info!(%holder, desk = %desk.name, platform = %desk.platform, "frontdesk running");
     if let Some(tg) = telegram {
-        let (engine, store, clock, holder, stop) = (
-            engine.clone(),
-            store_dyn.clone(),
-            clock.clone(),
+        tasks.push(spawn_receiver(
+            "telegram.poll",
+            (engine.clone(), store_dyn.clone(), clock.clone()),
             holder.clone(),
             shutdown(),
-        );
-        tasks.push(tokio::spawn(async move {
-            run_exclusive(
-                store,
-                clock,
-                "telegram.poll",
-                &holder,
-                LEASE_TTL,
-                move |stop: StopSignal| {
-                    let (tg, engine) = (tg.clone(), engine.clone());
-                    async move {
-                        if let Err(e) = tg.run(engine, stop).await {
-                            warn!(error = %e, "Telegram polling stopped");
-                        }
+            move |engine, stop| {
+                let tg = tg.clone();
+                async move {
+                    if let Err(e) = tg.run(engine, stop).await {
+                        warn!(error = %e, "Telegram polling stopped");
                     }
-                },
-                stop,
-            )
-            .await;
-        }));
+                }
+            },
+        ));
     }
     if let Some(dc) = discord {
-        let (engine, store, clock, holder, stop) = (
-            engine.clone(),
-            store_dyn.clone(),
-            clock.clone(),
+        tasks.push(spawn_receiver(
+            "discord.gateway",
+            (engine.clone(), store_dyn.clone(), clock.clone()),
             holder.clone(),
             shutdown(),
-        );
-        tasks.push(tokio::spawn(async move {
-            run_exclusive(
-                store,
-                clock,
-                "discord.gateway",
-                &holder,
-                LEASE_TTL,
-                move |stop: StopSignal| {
-                    let (dc, engine) = (dc.clone(), engine.clone());
-                    async move {
-                        if let Err(e) = dc.run(engine, stop).await {
-                            warn!(error = %e, "Discord gateway stopped");
-                        }
+            move |engine, stop| {
+                let dc = dc.clone();
+                async move {
+                    if let Err(e) = dc.run(engine, stop).await {
+                        warn!(error = %e, "Discord gateway stopped");
                     }
-                },
-                stop,
-            )
-            .await;
-        }));
+                }
+            },
+        ));
     }
     crate::serve::shutdown_signal().await;
     let _ = stop_tx.send(true);
@@ -246,4 +222,31 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
     reload.abort();
     store.close().await;
     Ok(())
+}
+
+/// Runs a platform's receiver in this replica whenever it holds the lease `lease`, until
+/// `stop` resolves (see [`run_exclusive`]).
+fn spawn_receiver<R, F>(
+    lease: &'static str,
+    (engine, store, clock): (Arc<Engine>, Arc<dyn Store>, Arc<dyn Clock>),
+    holder: String,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    receive: R,
+) -> tokio::task::JoinHandle<()>
+where
+    R: Fn(Arc<Engine>, StopSignal) -> F + Send + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        run_exclusive(
+            store,
+            clock,
+            lease,
+            &holder,
+            LEASE_TTL,
+            move |s| receive(engine.clone(), s),
+            stop,
+        )
+        .await;
+    })
 }

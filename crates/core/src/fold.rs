@@ -1,29 +1,9 @@
 //! Text folding for phrase matching: case- and diacritic-insensitive, punctuation-free.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
-
 /// Folds text for comparison: NFKD, combining marks dropped, lowercase, every run of
 /// non-alphanumeric characters turned into one space. "Nepadėjo!" and "nepadejo" fold alike.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = true;
-    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-            space = false;
-        } else if c == '\'' || c == '’' {
-            // "didn't" and "didnt" fold alike.
-        } else if !space {
-            out.push(' ');
-            space = true;
-        }
-    }
-    if out.ends_with(' ') {
-        out.pop();
-    }
-    out
-}
+/// The knowledge base's own folding, so phrases and questions are compared alike.
+pub use frontdesk_kb::normalize::fold;
 
 /// Whether folded `text` contains folded `phrase` as whole words.
 pub fn contains_phrase(text: &str, phrase: &str) -> bool {
