@@ -279,7 +279,7 @@ fn ask(cfg: &Config, args: AskArgs) -> Result<()> {
             let [bm25, words, grams, nearest] = h.explanation.signals;
             println!(
                 "    score {:.3} = mean of BM25 {bm25:.3}, word centroid {words:.3}, \
-                 n-gram centroid {grams:.3}, nearest phrasing {nearest:.3}",
+                 n-gram centroid {grams:.3}, two nearest phrasings {nearest:.3}",
                 h.explanation.raw_score
             );
         }

@@ -10,8 +10,9 @@
 //! 3. **character n-gram centroid**: the same over character 3–5-grams inside the words as
 //!    written (folded, not stemmed), which catches inflection, compounds and typos the stemmer
 //!    misses;
-//! 4. **nearest phrasing**: the best cosine between the query's and one phrasing's character
-//!    n-grams (computed for the best few entries only; it names the phrasing `explain` shows).
+//! 4. **nearest phrasings**: the mean cosine between the query's character n-grams and those
+//!    of the entry's two closest phrasings (computed for the best few entries only; the
+//!    closest names the phrasing `explain` shows).
 //!
 //! Query terms the knowledge base has never seen count in the query's norm with the highest
 //! weight, so a question about something else scores low: that is what lets the confidence
@@ -617,6 +618,7 @@ impl Kb {
             for sc in scored.iter_mut() {
                 let e = sc.entry as usize;
                 let mut best = 0.0f32;
+                let mut second = 0.0f32;
                 for pi in self.first[e] as usize..self.first[e + 1] as usize {
                     let (ids, ws) = self.phrasing_grams.row(pi);
                     let d: f32 = ids
@@ -625,11 +627,21 @@ impl Kb {
                         .map(|(i, w)| s.query_grams[*i as usize] * w)
                         .sum();
                     if d > best {
+                        second = best;
                         (best, sc.phrasing) = (d, pi);
+                    } else if d > second {
+                        second = d;
                     }
                 }
-                sc.signals[3] = best;
-                sc.score += 0.25 * best;
+                // The mean of the two nearest phrasings (k-nearest neighbours with k = 2):
+                // one lucky phrasing counts less than two that agree.
+                let near = if self.first[e + 1] - self.first[e] > 1 {
+                    (best + second) / 2.0
+                } else {
+                    best
+                };
+                sc.signals[3] = near;
+                sc.score += 0.25 * near;
             }
             for id in &q.gram_vec.ids {
                 s.query_grams[*id as usize] = 0.0;

@@ -101,7 +101,7 @@ pub struct Explanation {
     /// bonus for the customer's language).
     pub raw_score: f32,
     /// The four signals, each in [0, 1]: BM25 over words, word TF-IDF centroid, character
-    /// n-gram centroid, nearest phrasing (0 for entries not re-scored).
+    /// n-gram centroid, two nearest phrasings (0 for entries not re-scored).
     pub signals: [f32; 4],
 }
 
