@@ -1,4 +1,5 @@
-//! The `frontdesk` subcommands that need no chat: kb check, ask, eval, config.
+//! The `frontdesk` subcommands that need no chat: kb check, ask, eval, config, report, and
+//! what `run` says when it cannot start.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -130,4 +131,51 @@ fn config_prints_the_effective_settings() {
     assert!(o.status.success(), "{text}");
     assert!(text.contains("first_response_minutes = 42"), "{text}");
     assert!(text.contains("[database]"), "{text}");
+}
+
+#[test]
+fn run_explains_what_is_missing_before_touching_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    // No token: nothing to run on; the terminal chat is suggested.
+    let o = bin().current_dir(dir.path()).arg("run").output().unwrap();
+    let text = out(&o);
+    assert!(!o.status.success(), "{text}");
+    assert!(
+        text.contains("TELOXIDE_TOKEN") && text.contains("DISCORD_TOKEN"),
+        "{text}"
+    );
+    assert!(text.contains("frontdesk chat"), "{text}");
+    // A token, but the desk is still the terminal's: say how to point it at the platform.
+    let o = bin()
+        .current_dir(dir.path())
+        .env("TELOXIDE_TOKEN", "123:abc")
+        .arg("run")
+        .output()
+        .unwrap();
+    let text = out(&o);
+    assert!(!o.status.success(), "{text}");
+    assert!(text.contains("desk.platform"), "{text}");
+    // Neither started a database.
+    assert!(!dir.path().join("frontdesk.db").exists());
+}
+
+#[test]
+fn report_of_an_empty_database_has_no_figures_and_a_bad_date_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin()
+        .current_dir(dir.path())
+        .args(["report", "--since", "2026-01-01", "--until", "2026-01-31"])
+        .output()
+        .unwrap();
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("2026-01-01 to 2026-01-31"), "{text}");
+    assert!(text.contains("Tickets opened               0"), "{text}");
+    let o = bin()
+        .current_dir(dir.path())
+        .args(["report", "--until", "31.01.2026"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(out(&o).contains("--until \"31.01.2026\""), "{}", out(&o));
 }
