@@ -82,6 +82,7 @@ impl Desk {
             desk_chat_id: None,
             agent_mention: Some("@support_team".into()),
             poll_timeout_secs: 1,
+            webhook: None,
         })
         .expect("the Telegram adapter builds");
         let discord = DiscordAdapter::new(DiscordConfig {

@@ -63,6 +63,12 @@ pub(crate) struct TelegramConfig {
     pub(crate) agent_mention: String,
     /// Long-polling timeout in seconds.
     pub(crate) poll_timeout_secs: u32,
+    /// Webhook mode instead of long polling: the public HTTPS URL Telegram posts updates to
+    /// (empty: long polling). The secret comes only from the environment
+    /// (`FRONTDESK_TELEGRAM_WEBHOOK_SECRET`).
+    pub(crate) webhook_url: String,
+    /// Local address the webhook endpoint listens on (behind the proxy serving `webhook_url`).
+    pub(crate) webhook_listen: String,
 }
 
 impl Default for TelegramConfig {
@@ -71,6 +77,8 @@ impl Default for TelegramConfig {
             api_url: String::new(),
             agent_mention: String::new(),
             poll_timeout_secs: 25,
+            webhook_url: String::new(),
+            webhook_listen: "0.0.0.0:8443".into(),
         }
     }
 }

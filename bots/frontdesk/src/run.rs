@@ -6,7 +6,8 @@
 //! and the `/metrics` + `/healthz` endpoint. Several replicas may share one database: each
 //! platform's receiver runs in one replica at a time, under a lease in the Store (Telegram
 //! allows one `getUpdates` poller per bot; one gateway session avoids double work), and
-//! another replica takes over within the lease's time when the holder dies.
+//! another replica takes over within the lease's time when the holder dies. In Telegram's
+//! webhook mode (`telegram.webhook_url`) every replica serves the endpoint instead.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -89,6 +90,21 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut router = Router::new();
 
+    let webhook = if cfg.telegram.webhook_url.is_empty() {
+        None
+    } else {
+        let secret = env_any(&["FRONTDESK_TELEGRAM_WEBHOOK_SECRET"]).context(
+            "telegram.webhook_url is set: set FRONTDESK_TELEGRAM_WEBHOOK_SECRET too (1-256 of \
+             A-Z a-z 0-9 _ -); Telegram sends it back with every update",
+        )?;
+        Some(frontdesk_telegram::WebhookConfig {
+            url: cfg.telegram.webhook_url.clone(),
+            listen: cfg.telegram.webhook_listen.parse().with_context(|| {
+                format!("telegram.webhook_listen {:?}", cfg.telegram.webhook_listen)
+            })?,
+            secret,
+        })
+    };
     let telegram = match &tg_token {
         Some(token) => {
             let api_url = Some(cfg.telegram.api_url.clone())
@@ -106,6 +122,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
                     agent_mention: Some(cfg.telegram.agent_mention.clone())
                         .filter(|m| !m.is_empty()),
                     poll_timeout_secs: cfg.telegram.poll_timeout_secs,
+                    webhook: webhook.clone(),
                 })
                 .context("starting the Telegram adapter")?;
             router = router.with(adapter.channel());
@@ -181,7 +198,15 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
     }
     let holder = holder();
     info!(%holder, desk = %desk.name, platform = %desk.platform, "frontdesk running");
-    if let Some(tg) = telegram {
+    if let (Some(tg), Some(_)) = (&telegram, &webhook) {
+        // Webhooks: every replica serves its endpoint behind the load balancer; no lease.
+        let (tg, engine, stop) = (tg.clone(), engine.clone(), shutdown());
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = tg.run(engine, Box::pin(stop)).await {
+                error!(error = %e, "Telegram webhook endpoint stopped");
+            }
+        }));
+    } else if let Some(tg) = telegram {
         tasks.push(spawn_receiver(
             "telegram.poll",
             (engine.clone(), store_dyn.clone(), clock.clone()),

@@ -19,7 +19,9 @@
 //!   the update offset in the Store (cursor [`OFFSET_CURSOR`]) after each update, so a restart
 //!   neither replays nor skips. The idempotency keys (`chat_id:message_id`, the callback query
 //!   id) make a redelivered update change nothing. Button presses are answered at once and
-//!   their keyboard removed. Groups other than the desk are ignored.
+//!   their keyboard removed. Groups other than the desk are ignored. Alternatively, with
+//!   [`TelegramConfig::webhook`] set, Telegram posts the updates to an HTTP endpoint the
+//!   adapter serves (see [Webhook mode](#webhook-mode)).
 //!
 //! # Setting up the desk
 //!
@@ -31,8 +33,36 @@
 //! 4. Telegram has no role mentions: [`TelegramConfig::agent_mention`] is text such as
 //!    `@alice @bob` appended to messages that ping the agents.
 //!
-//! Only one process may call `getUpdates` per bot: run [`TelegramAdapter::run`] under
-//! [`frontdesk_core::run_exclusive`] when several replicas share a database.
+//! Only one process may call `getUpdates` per bot: in polling mode (the default) run
+//! [`TelegramAdapter::run`] under [`frontdesk_core::run_exclusive`] when several replicas
+//! share a database.
+//!
+//! # Webhook mode
+//!
+//! With [`TelegramConfig::webhook`] set, [`TelegramAdapter::run`] does not poll. It calls
+//! `setWebhook` (the public [`WebhookConfig::url`], the [`WebhookConfig::secret`] as
+//! `secret_token`, messages and button presses only, pending updates kept), serves
+//! `POST <path of the url>` on [`WebhookConfig::listen`] and hands every update to the
+//! Engine the same way polling does:
+//!
+//! - a request without the secret in the `X-Telegram-Bot-Api-Secret-Token` header is refused
+//!   with 401 and changes nothing; a body that is not an update gets 400;
+//! - an update is answered with 200 only once the Engine has taken it (or ignored it, or it
+//!   is not for Frontdesk); when the Store keeps failing the answer is 500, and Telegram
+//!   delivers the update again later;
+//! - a redelivered update changes nothing (the same idempotency keys as polling:
+//!   `chat_id:message_id`, the callback query id); the update offset cursor is not used;
+//! - when `stop` resolves the server stops accepting, finishes the requests in progress
+//!   (for at most 10 s) and `run` returns. The webhook is **not** deleted: other replicas
+//!   keep receiving.
+//!
+//! No lease is needed: several replicas behind one load balancer can all serve the webhook
+//! at once, each calling `setWebhook` with the same settings at start (Telegram keeps the
+//! last, identical, registration) and each handling whatever requests reach it. Telegram may
+//! send several updates at once (up to 40 connections). Terminate TLS in front of the
+//! adapter: it serves plain HTTP, and Telegram only posts to HTTPS URLs (ports 443, 80, 88
+//! or 8443). To go back to polling, remove the setting: polling calls `deleteWebhook` at
+//! start.
 //!
 //! ```no_run
 //! # async fn demo(engine: std::sync::Arc<frontdesk_core::Engine>, stop: frontdesk_core::lease::StopSignal) {
@@ -43,17 +73,35 @@
 //!     desk_chat_id: Some(-1001234567890),
 //!     agent_mention: Some("@support_team".into()),
 //!     poll_timeout_secs: 25,
+//!     webhook: None,
 //! })
 //! .unwrap();
 //! // Put `adapter.channel()` into the Router before building the Engine, then:
 //! adapter.run(engine, stop).await.unwrap();
 //! # }
 //! ```
+//!
+//! The same adapter in webhook mode:
+//!
+//! ```no_run
+//! use frontdesk_telegram::{TelegramAdapter, TelegramConfig, WebhookConfig};
+//! let adapter = TelegramAdapter::new(TelegramConfig {
+//!     token: "123:abc".into(),
+//!     webhook: Some(WebhookConfig {
+//!         url: "https://bot.example.com/telegram".into(),
+//!         listen: "0.0.0.0:8080".parse().unwrap(),
+//!         secret: "a-long-random-secret_123".into(),
+//!     }),
+//!     ..TelegramConfig::default()
+//! })
+//! .unwrap();
+//! ```
 
 mod channel;
 mod inbound;
 mod limit;
 mod render;
+mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
@@ -99,6 +147,34 @@ pub struct TelegramConfig {
     pub agent_mention: Option<String>,
     /// Long-polling timeout of `getUpdates`, in seconds.
     pub poll_timeout_secs: u32,
+    /// Receive updates by webhook instead of long polling (`None`, the default, polls).
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// Settings of webhook mode (see [the crate docs](crate#webhook-mode)).
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The public HTTPS URL Telegram posts updates to, e.g. `https://bot.example.com/telegram`
+    /// (usually a reverse proxy or load balancer in front of [`WebhookConfig::listen`]). Its
+    /// path is the path the adapter serves.
+    pub url: String,
+    /// The local address the adapter's HTTP server binds, e.g. `0.0.0.0:8080`.
+    pub listen: std::net::SocketAddr,
+    /// The `secret_token` registered with Telegram, sent back in the
+    /// `X-Telegram-Bot-Api-Secret-Token` header of every update; requests without it are
+    /// refused with 401. 1 to 256 characters among `A-Z`, `a-z`, `0-9`, `_` and `-`.
+    pub secret: String,
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .field("listen", &self.listen)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Default for TelegramConfig {
@@ -109,6 +185,7 @@ impl Default for TelegramConfig {
             desk_chat_id: None,
             agent_mention: None,
             poll_timeout_secs: 25,
+            webhook: None,
         }
     }
 }
@@ -121,6 +198,7 @@ impl fmt::Debug for TelegramConfig {
             .field("desk_chat_id", &self.desk_chat_id)
             .field("agent_mention", &self.agent_mention)
             .field("poll_timeout_secs", &self.poll_timeout_secs)
+            .field("webhook", &self.webhook)
             .finish()
     }
 }
@@ -132,19 +210,26 @@ pub enum TelegramError {
     /// The configuration is unusable (empty token, bad API URL, ...).
     #[error("invalid Telegram configuration: {0}")]
     Config(String),
-    /// Telegram refused the bot (invalid token).
+    /// Telegram refused the bot (invalid token) or, in webhook mode, its webhook (`setWebhook`
+    /// answered with an error, e.g. an unusable URL).
     #[error("Telegram refused the bot: {0}")]
     Api(#[source] RequestError),
     /// The Store failed while reading the update offset.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The webhook server could not bind its address or failed.
+    #[error("the Telegram webhook server failed: {0}")]
+    Server(#[source] std::io::Error),
 }
 
-/// The Telegram adapter: the outbound [`Channel`] and the long-polling loop.
+/// The Telegram adapter: the outbound [`Channel`] and the long-polling loop (or the webhook
+/// server).
 pub struct TelegramAdapter {
     bot: Bot,
     cfg: TelegramConfig,
     channel: Arc<TelegramChannel>,
+    /// Webhook mode: the checked settings.
+    webhook: Option<webhook::Webhook>,
 }
 
 impl fmt::Debug for TelegramAdapter {
@@ -175,8 +260,18 @@ impl TelegramAdapter {
                 .map_err(|e| TelegramError::Config(format!("api_url {url:?}: {e}")))?;
             bot = bot.set_api_url(parsed);
         }
+        let webhook = cfg
+            .webhook
+            .as_ref()
+            .map(webhook::Webhook::new)
+            .transpose()?;
         let channel = TelegramChannel::new(bot.clone(), cfg.agent_mention.clone());
-        Ok(TelegramAdapter { bot, cfg, channel })
+        Ok(TelegramAdapter {
+            bot,
+            cfg,
+            channel,
+            webhook,
+        })
     }
 
     /// The [`Channel`] for [`frontdesk_core::Platform::telegram`]: put it into the Engine's Router.
@@ -184,38 +279,54 @@ impl TelegramAdapter {
         self.channel.clone()
     }
 
-    /// Long-polls Telegram and hands every update to `engine` until `stop` resolves. Returns
-    /// an error only when the bot cannot work at all (token refused, Store unreadable at
-    /// start); network failures are retried with a backoff.
-    pub async fn run(
+    /// Receives Telegram updates and hands each to `engine` until `stop` resolves: by long
+    /// polling, or in webhook mode ([`TelegramConfig::webhook`]) by serving the webhook.
+    /// Returns an error only when the bot cannot work at all (token refused, Store unreadable
+    /// at start, webhook address not bindable); network failures are retried with a backoff.
+    pub async fn run(&self, engine: Arc<Engine>, stop: StopSignal) -> Result<(), TelegramError> {
+        match &self.webhook {
+            Some(wh) => self.serve_webhook(wh, engine, stop).await,
+            None => self.poll(engine, stop).await,
+        }
+    }
+
+    /// Asks Telegram who the bot is (for `/command@bot`). `Ok(None)` when `stop` resolved
+    /// first; the name is `None` when `getMe` failed other than by refusing the token.
+    async fn hello(
         &self,
-        engine: Arc<Engine>,
-        mut stop: StopSignal,
-    ) -> Result<(), TelegramError> {
+        stop: &mut StopSignal,
+        mode: &str,
+    ) -> Result<Option<Option<String>>, TelegramError> {
+        let me = tokio::select! {
+            biased;
+            () = &mut *stop => return Ok(None),
+            r = self.bot.get_me().send() => r,
+        };
+        match me {
+            Ok(me) => Ok(Some(Some(me.username().to_owned()))),
+            Err(e @ RequestError::Api(ApiError::InvalidToken)) => Err(TelegramError::Api(e)),
+            Err(e) => {
+                warn!(error = %e, "getMe failed; {mode} anyway");
+                Ok(Some(None))
+            }
+        }
+    }
+
+    /// The long-polling loop.
+    async fn poll(&self, engine: Arc<Engine>, mut stop: StopSignal) -> Result<(), TelegramError> {
         let store = engine.store().clone();
         let mut offset: Option<i32> = store
             .cursor(OFFSET_CURSOR)
             .await?
             .and_then(|s| s.trim().parse().ok());
 
-        let me = tokio::select! {
-            biased;
-            () = &mut stop => return Ok(()),
-            r = self.bot.get_me().send() => r,
+        let Some(bot_name) = self.hello(&mut stop, "polling").await? else {
+            return Ok(());
         };
-        let bot_name = match me {
-            Ok(me) => {
-                info!(bot = %me.username(), offset, "Telegram polling started");
-                Some(me.username().to_owned())
-            }
-            Err(e @ RequestError::Api(ApiError::InvalidToken)) => {
-                return Err(TelegramError::Api(e));
-            }
-            Err(e) => {
-                warn!(error = %e, "getMe failed; polling anyway");
-                None
-            }
-        };
+        info!(
+            bot = bot_name.as_deref().unwrap_or("?"),
+            offset, "Telegram polling started"
+        );
         let ctx = PollContext {
             desk: self.desk_chat(&engine),
             bot_name,
@@ -282,7 +393,6 @@ impl TelegramAdapter {
         }
     }
 
-    /// Handles one update; never fails (errors are logged).
     /// The desk group: the configured one, else the Engine's desk when it is on Telegram.
     fn desk_chat(&self, engine: &Engine) -> Option<i64> {
         let desk = &engine.config().desk;
@@ -303,7 +413,10 @@ impl TelegramAdapter {
         }
     }
 
-    async fn process(&self, engine: &Engine, update: Update, ctx: &PollContext) {
+    /// Handles one update; never fails (errors are logged). Returns whether the update is
+    /// done with: handed to the Engine, or not for Frontdesk; `false` when the Store kept
+    /// failing, so a redelivery may succeed (polling skips it, the webhook answers 500).
+    async fn process(&self, engine: &Engine, update: Update, ctx: &PollContext) -> bool {
         let id = update.id.0;
         match update.kind {
             UpdateKind::Message(msg) => {
@@ -314,42 +427,56 @@ impl TelegramAdapter {
                             update = id,
                             chat, "message from a chat that is not the desk: ignored"
                         );
+                        true
                     }
-                    Err(skip) => debug!(update = id, ?skip, "message ignored"),
+                    Err(skip) => {
+                        debug!(update = id, ?skip, "message ignored");
+                        true
+                    }
                 }
             }
             UpdateKind::CallbackQuery(q) => self.on_callback(engine, q, ctx).await,
-            _ => debug!(update = id, "update kind not handled: ignored"),
+            _ => {
+                debug!(update = id, "update kind not handled: ignored");
+                true
+            }
         }
     }
 
     /// Hands an inbound update to the Engine, retrying a few times when the Store fails.
-    async fn handle(&self, engine: &Engine, inbound: Inbound) {
+    /// Returns `false` when the Store still failed at the last attempt.
+    async fn handle(&self, engine: &Engine, inbound: Inbound) -> bool {
         for attempt in 1..=HANDLE_ATTEMPTS {
             match engine.handle(inbound.clone()).await {
-                Ok(Handled::Done) => return,
+                Ok(Handled::Done) => return true,
                 Ok(Handled::Duplicate) => {
                     debug!(id = %inbound.platform_msg_id, "duplicate update: nothing changed");
-                    return;
+                    return true;
                 }
                 Ok(Handled::Ignored) => {
                     debug!(id = %inbound.platform_msg_id, "update ignored by the Engine");
-                    return;
+                    return true;
                 }
                 Err(e @ EngineError::Store(_)) if attempt < HANDLE_ATTEMPTS => {
                     warn!(id = %inbound.platform_msg_id, attempt, error = %e, "handling failed; retrying");
                     tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
                 }
+                Err(e @ EngineError::Store(_)) => {
+                    error!(id = %inbound.platform_msg_id, error = %e, "handling failed; update skipped");
+                    return false;
+                }
                 Err(e) => {
                     error!(id = %inbound.platform_msg_id, error = %e, "handling failed; update skipped");
-                    return;
+                    return true;
                 }
             }
         }
+        false
     }
 
     /// A button press: answered at once, its keyboard removed, then handed to the Engine.
-    async fn on_callback(&self, engine: &Engine, q: CallbackQuery, ctx: &PollContext) {
+    /// Returns like [`TelegramAdapter::process`].
+    async fn on_callback(&self, engine: &Engine, q: CallbackQuery, ctx: &PollContext) -> bool {
         if let Err(e) = self
             .channel
             .call(
@@ -362,7 +489,7 @@ impl TelegramAdapter {
         }
         let (Some(data), Some(message)) = (q.data.clone(), q.message.as_ref()) else {
             debug!("button press without data or message: ignored");
-            return;
+            return true;
         };
         let chat = message.chat();
         let thread = message.regular_message().and_then(topic_of);
@@ -374,7 +501,7 @@ impl TelegramAdapter {
                     chat = chat.id.0,
                     "button press in a chat that is not the desk: ignored"
                 );
-                return;
+                return true;
             }
         };
         // Remove the keyboard so the choice cannot be made twice.
@@ -396,11 +523,11 @@ impl TelegramAdapter {
             at,
             content: Content::Button(data),
         };
-        self.handle(engine, inbound).await;
+        self.handle(engine, inbound).await
     }
 }
 
-/// What the polling loop learned at start.
+/// What the polling loop (or the webhook server) learned at start.
 struct PollContext {
     /// The desk group's chat id.
     desk: Option<i64>,

@@ -54,6 +54,7 @@ impl Bot {
             desk_chat_id: Some(DESK),
             agent_mention: Some("@support_team".into()),
             poll_timeout_secs: 1,
+            webhook: None,
         })
         .expect("adapter builds");
         let engine = Arc::new(

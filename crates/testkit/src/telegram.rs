@@ -6,6 +6,13 @@
 //! Telegram does: updates below the offset are confirmed and dropped), and can inject
 //! failures such as a 429 with `retry_after`.
 //!
+//! Webhook mode is faked too: `setWebhook` records the URL and the secret token (while a
+//! webhook is set `getUpdates` answers 409, as Telegram does, until `deleteWebhook`), and
+//! [`FakeTelegram::deliver_webhook`] POSTs an update to the registered URL with the secret in
+//! the `X-Telegram-Bot-Api-Secret-Token` header, the way Telegram delivers it. The update
+//! builders (`customer_text`, ...) still queue their update for `getUpdates`; in webhook mode
+//! deliver the update they return.
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use frontdesk_testkit::telegram::FakeTelegram;
@@ -143,6 +150,8 @@ struct FakeState {
     failures: Vec<Failure>,
     /// Profiles set with [`FakeTelegram::set_user`].
     users: std::collections::HashMap<i64, Value>,
+    /// The webhook set with `setWebhook`: URL and secret token (empty when none was given).
+    webhook: Option<(String, String)>,
 }
 
 struct Inner {
@@ -454,6 +463,86 @@ impl FakeTelegram {
         m
     }
 
+    // ---- webhook -------------------------------------------------------------------------
+
+    /// The URL registered with `setWebhook` (`None` before, or after `deleteWebhook`).
+    pub fn webhook_url(&self) -> Option<String> {
+        self.inner
+            .lock()
+            .webhook
+            .as_ref()
+            .map(|(url, _)| url.clone())
+    }
+
+    /// The `secret_token` registered with `setWebhook` (empty when none was given).
+    pub fn webhook_secret(&self) -> Option<String> {
+        self.inner
+            .lock()
+            .webhook
+            .as_ref()
+            .map(|(_, secret)| secret.clone())
+    }
+
+    /// Waits (up to [`WAIT`]) until a webhook is registered; returns its URL.
+    pub async fn wait_for_webhook(&self) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Some(url) = self.webhook_url() {
+                return url;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!(
+                    "no webhook registered within {WAIT:?}; requests:\n{}",
+                    self.dump(0)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Delivers `update` the way Telegram does: POSTs it as JSON to the registered webhook
+    /// URL with the registered secret in the `X-Telegram-Bot-Api-Secret-Token` header.
+    /// Returns the HTTP status of the answer. Panics when no webhook is registered or the
+    /// endpoint cannot be reached (see [`FakeTelegram::try_deliver_webhook`]).
+    pub async fn deliver_webhook(&self, update: Value) -> u16 {
+        let secret = self.webhook_secret().filter(|s| !s.is_empty());
+        self.deliver_webhook_with_secret(update, secret.as_deref())
+            .await
+    }
+
+    /// Like [`FakeTelegram::deliver_webhook`] with the header set to `secret` (left out when
+    /// `None`), e.g. a wrong one.
+    pub async fn deliver_webhook_with_secret(&self, update: Value, secret: Option<&str>) -> u16 {
+        match self.try_deliver_webhook(&update, secret).await {
+            Ok(status) => status,
+            Err(e) => panic!("webhook delivery failed: {e}"),
+        }
+    }
+
+    /// POSTs `update` to the registered webhook URL with `secret` as the secret header (left
+    /// out when `None`). The HTTP status, or why no answer came (no webhook registered,
+    /// connection refused, ...).
+    pub async fn try_deliver_webhook(
+        &self,
+        update: &Value,
+        secret: Option<&str>,
+    ) -> Result<u16, String> {
+        let url = self
+            .webhook_url()
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| "no webhook registered".to_owned())?;
+        let mut req = reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "application/json")
+            .timeout(WAIT)
+            .body(update.to_string());
+        if let Some(s) = secret {
+            req = req.header("x-telegram-bot-api-secret-token", s);
+        }
+        let resp = req.send().await.map_err(|e| format!("POST {url}: {e}"))?;
+        Ok(resp.status().as_u16())
+    }
+
     // ---- failures ------------------------------------------------------------------------
 
     /// Makes the next call of `method` fail with HTTP `code` (429 with `retry_after` seconds,
@@ -483,9 +572,15 @@ impl FakeTelegram {
         self.requests()
             .into_iter()
             .filter(|r| {
-                !["getUpdates", "getMe", "getWebhookInfo", "deleteWebhook"]
-                    .iter()
-                    .any(|m| r.is(m))
+                ![
+                    "getUpdates",
+                    "getMe",
+                    "getWebhookInfo",
+                    "deleteWebhook",
+                    "setWebhook",
+                ]
+                .iter()
+                .any(|m| r.is(m))
             })
             .collect()
     }
@@ -703,10 +798,37 @@ async fn dispatch(inner: &Inner, method: &str, params: &Value) -> Result<Value, 
             "supports_inline_queries": false, "has_main_web_app": false
         }),
         "getwebhookinfo" => {
-            json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})
+            let url = inner
+                .lock()
+                .webhook
+                .as_ref()
+                .map(|(url, _)| url.clone())
+                .unwrap_or_default();
+            json!({"url": url, "has_custom_certificate": false, "pending_update_count": 0})
         }
-        "deletewebhook" | "setmycommands" => json!(true),
-        "getupdates" => get_updates(inner, params).await,
+        "setwebhook" => {
+            let url = params.get("url").and_then(Value::as_str).unwrap_or("");
+            let secret = params
+                .get("secret_token")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            inner.lock().webhook = (!url.is_empty()).then(|| (url.to_owned(), secret.to_owned()));
+            json!(true)
+        }
+        "deletewebhook" => {
+            inner.lock().webhook = None;
+            json!(true)
+        }
+        "setmycommands" => json!(true),
+        "getupdates" => {
+            if inner.lock().webhook.is_some() {
+                return Err((
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first".into(),
+                ));
+            }
+            get_updates(inner, params).await
+        }
         "sendmessage" => sent_message(inner, params, |m| {
             m.insert(
                 "text".into(),

@@ -1,0 +1,308 @@
+//! Webhook mode end to end: the real teloxide client and the adapter's HTTP endpoint against
+//! the fake Bot API of `frontdesk-testkit` (which registers the webhook and delivers updates
+//! to it like Telegram), with the real Engine, the in-memory Store and the sample FAQ.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontdesk_core::lease::StopSignal;
+use frontdesk_core::testing::MemoryStore;
+use frontdesk_core::{
+    AuthorKind, DeskConfig, Endpoint, Engine, EngineConfig, Party, Platform, Role, Router, Store,
+    SystemClock, TicketFilter, Timestamp,
+};
+use frontdesk_kb::Kb;
+use frontdesk_telegram::{TelegramAdapter, TelegramConfig, TelegramError, WebhookConfig};
+use frontdesk_testkit::telegram::{FakeTelegram, Request};
+use serde_json::json;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The desk: a forum supergroup.
+const DESK: i64 = -1_001_234;
+/// A customer's user id (= their private chat id).
+const ANN: i64 = 1001;
+/// The webhook secret.
+const SECRET: &str = "webhook-Secret_42";
+
+fn kb() -> Kb {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq");
+    Kb::load_dir(&dir).expect("the sample FAQ loads")
+}
+
+fn engine_config() -> EngineConfig {
+    EngineConfig {
+        desk: DeskConfig {
+            name: "support".into(),
+            platform: "telegram".into(),
+            chat_id: DESK.to_string(),
+        },
+        ..EngineConfig::default()
+    }
+}
+
+/// A free local port (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .expect("local address")
+        .port()
+}
+
+fn webhook_config(port: u16) -> WebhookConfig {
+    WebhookConfig {
+        url: format!("http://127.0.0.1:{port}/telegram/hook"),
+        listen: ([127, 0, 0, 1], port).into(),
+        secret: SECRET.into(),
+    }
+}
+
+/// A running adapter in webhook mode (and its Engine).
+struct Bot {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), TelegramError>>,
+    url: String,
+}
+
+impl Bot {
+    /// Starts the adapter and waits until its webhook is registered.
+    async fn start(tg: &FakeTelegram, store: Arc<MemoryStore>) -> Bot {
+        let webhook = webhook_config(free_port());
+        let url = webhook.url.clone();
+        let adapter = TelegramAdapter::new(TelegramConfig {
+            token: tg.token(),
+            api_url: Some(tg.url()),
+            desk_chat_id: Some(DESK),
+            agent_mention: Some("@support_team".into()),
+            poll_timeout_secs: 1,
+            webhook: Some(webhook),
+        })
+        .expect("adapter builds");
+        let engine = Arc::new(
+            Engine::new(
+                engine_config(),
+                store,
+                Router::new().with(adapter.channel()),
+                Arc::new(SystemClock),
+                kb(),
+            )
+            .expect("engine builds"),
+        );
+        let (tx, rx) = oneshot::channel::<()>();
+        let stop: StopSignal = Box::pin(async move {
+            let _ = rx.await;
+        });
+        let task = tokio::spawn(async move { adapter.run(engine, stop).await });
+        assert_eq!(tg.wait_for_webhook().await, url);
+        Bot {
+            stop: Some(tx),
+            task,
+            url,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let r = tokio::time::timeout(Duration::from_secs(15), &mut self.task)
+            .await
+            .expect("the adapter stops within 15 s")
+            .expect("the adapter task does not panic");
+        r.expect("the adapter ends without error");
+    }
+}
+
+fn send_to(chat: i64) -> impl Fn(&Request) -> bool {
+    move |r| r.is("sendMessage") && r.ok && r.chat_id() == Some(chat)
+}
+
+fn text_has(r: &Request, s: &str) -> bool {
+    r.text().is_some_and(|t| t.contains(s))
+}
+
+/// How many messages the Store holds from customer `user`.
+async fn customer_message_count(store: &MemoryStore, user: i64) -> usize {
+    let customer = store
+        .upsert_customer(
+            &Party {
+                platform: Platform::telegram(),
+                user_id: user.to_string(),
+                display_name: format!("User{user} Test"),
+                locale: None,
+                role: Role::Customer,
+            },
+            &Endpoint::chat(Platform::telegram(), user.to_string()),
+            Timestamp(0),
+        )
+        .await
+        .unwrap();
+    store
+        .customer_messages(customer.id, 50)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|m| m.author == AuthorKind::Customer)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_is_registered_and_a_question_gets_its_answer() {
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    let bot = Bot::start(&tg, store.clone()).await;
+
+    // setWebhook: the URL, the secret, messages and button presses, pending updates kept.
+    let set = tg.wait_for(|r| r.is("setWebhook") && r.ok).await;
+    assert_eq!(set.str_param("url"), Some(bot.url.as_str()));
+    assert_eq!(set.str_param("secret_token"), Some(SECRET));
+    assert_eq!(
+        set.body.get("allowed_updates"),
+        Some(&json!(["message", "callback_query"])),
+        "{set:?}"
+    );
+    assert_eq!(
+        set.body.get("drop_pending_updates"),
+        Some(&json!(false)),
+        "{set:?}"
+    );
+    assert_eq!(tg.webhook_secret().as_deref(), Some(SECRET));
+
+    // A customer's question, delivered by webhook: answered from the KB.
+    let update = tg.customer_text(ANN, "How do I reset my password?");
+    assert_eq!(tg.deliver_webhook(update).await, 200);
+    let answer = tg.wait_for(send_to(ANN)).await;
+    assert_eq!(answer.parse_mode(), Some("HTML"));
+    assert!(text_has(&answer, "Forgot password?"), "{answer:?}");
+    // The 200 came after the Engine took the update: it is stored already.
+    assert_eq!(customer_message_count(&store, ANN).await, 1);
+
+    // Webhook mode never polls nor deletes the webhook.
+    assert!(
+        tg.matching(|r| r.is("getUpdates") || r.is("deleteWebhook"))
+            .is_empty(),
+        "{}",
+        tg.dump(0)
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_update_changes_nothing() {
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    let bot = Bot::start(&tg, store.clone()).await;
+
+    let update = tg.customer_text(ANN, "How do I reset my password?");
+    assert_eq!(tg.deliver_webhook(update.clone()).await, 200);
+    tg.wait_for(|r| send_to(ANN)(r) && text_has(r, "Forgot password"))
+        .await;
+    // The very same update again (Telegram retrying), and the same message under a new
+    // update id: both acknowledged, neither handled again.
+    assert_eq!(tg.deliver_webhook(update.clone()).await, 200);
+    assert_eq!(tg.deliver_webhook(tg.redeliver(&update)).await, 200);
+    // A later message proves the earlier deliveries were all handled.
+    let mark = tg.mark();
+    assert_eq!(
+        tg.deliver_webhook(tg.customer_text(ANN, "thanks")).await,
+        200
+    );
+    tg.wait_for_since(mark, send_to(ANN)).await;
+
+    let answers = tg.matching(|r| send_to(ANN)(r) && text_has(r, "Forgot password"));
+    assert_eq!(answers.len(), 1, "one answer only:\n{}", tg.dump(0));
+    assert_eq!(customer_message_count(&store, ANN).await, 2);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_without_the_secret_is_refused_and_changes_nothing() {
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    let bot = Bot::start(&tg, store.clone()).await;
+
+    let update = tg.customer_text(ANN, "I want to talk to a person");
+    let mark = tg.mark();
+    assert_eq!(
+        tg.deliver_webhook_with_secret(update.clone(), Some("wrong-secret"))
+            .await,
+        401
+    );
+    assert_eq!(
+        tg.deliver_webhook_with_secret(update.clone(), None).await,
+        401
+    );
+    assert!(
+        tg.try_wait_for_since(mark, Duration::from_millis(500), |r| !r.is("getMe"))
+            .await
+            .is_none(),
+        "the bot did something:\n{}",
+        tg.dump(mark)
+    );
+    assert_eq!(customer_message_count(&store, ANN).await, 0);
+    assert!(
+        store
+            .list_tickets(&TicketFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The same update with the secret is handled: the refused ones did not burn it.
+    assert_eq!(tg.deliver_webhook(update).await, 200);
+    tg.wait_for_since(mark, send_to(ANN)).await;
+    assert_eq!(customer_message_count(&store, ANN).await, 1);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_shuts_the_endpoint_down_and_keeps_the_webhook() {
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    let bot = Bot::start(&tg, store.clone()).await;
+    let update = tg.customer_text(ANN, "How do I reset my password?");
+    assert_eq!(tg.deliver_webhook(update).await, 200);
+    tg.wait_for(send_to(ANN)).await;
+
+    bot.stop().await;
+    let later = tg.customer_text(ANN, "hello again");
+    let r = tg.try_deliver_webhook(&later, Some(SECRET)).await;
+    assert!(r.is_err(), "the endpoint still answers: {r:?}");
+    // The webhook stays set for the other replicas.
+    assert!(tg.matching(|r| r.is("deleteWebhook")).is_empty());
+    assert!(tg.webhook_url().is_some());
+    assert_eq!(customer_message_count(&store, ANN).await, 1);
+}
+
+#[test]
+fn unusable_webhook_settings_are_refused() {
+    let cfg = |url: &str, secret: &str| TelegramConfig {
+        token: "123:abc".into(),
+        webhook: Some(WebhookConfig {
+            url: url.into(),
+            listen: ([127, 0, 0, 1], 8080).into(),
+            secret: secret.into(),
+        }),
+        ..TelegramConfig::default()
+    };
+    assert!(TelegramAdapter::new(cfg("https://bot.example.com/telegram", SECRET)).is_ok());
+    for (url, secret) in [
+        ("not a url", SECRET),
+        ("ftp://bot.example.com/telegram", SECRET),
+        ("https://bot.example.com/telegram", ""),
+        ("https://bot.example.com/telegram", "has spaces"),
+        ("https://bot.example.com/telegram", &"x".repeat(257)),
+    ] {
+        assert!(
+            matches!(
+                TelegramAdapter::new(cfg(url, secret)),
+                Err(TelegramError::Config(_))
+            ),
+            "{url} {secret:?}"
+        );
+    }
+    // The secret never shows in logs.
+    let shown = format!("{:?}", cfg("https://bot.example.com/telegram", SECRET));
+    assert!(!shown.contains(SECRET), "{shown}");
+}
