@@ -15,10 +15,18 @@
 //!   A 429 flood-limit answer that gets through anyway is waited out and the request retried
 //!   (up to 5 times), never dropped.
 //! - inbound, [`TelegramAdapter::run`]: long-polls `getUpdates`, turns messages (text, photo,
-//!   document) and button presses into [`Inbound`] values for [`Engine::handle`], and stores
-//!   the update offset in the Store (cursor [`OFFSET_CURSOR`]) after each update, so a restart
-//!   neither replays nor skips. The idempotency keys (`chat_id:message_id`, the callback query
-//!   id) make a redelivered update change nothing. Button presses are answered at once and
+//!   document) and button presses into [`Inbound`] values for [`Engine::handle`]. Updates are
+//!   handled concurrently across chats and in order within one: each chat (the chat of the
+//!   message, or of the message a button belongs to) has its own queue, served by its own
+//!   task while it has work (at most 256 updates queued in all; beyond that polling waits), so
+//!   a message waiting for the desk group's rate limit does not hold up other customers. The
+//!   update offset is stored in the Store (cursor [`OFFSET_CURSOR`]) and given to
+//!   `getUpdates` only once every update below it has been handled, so a restart skips
+//!   nothing; an update handled but not yet passed by the offset comes again, and the
+//!   idempotency keys (`chat_id:message_id`, the callback query id) make a redelivered update
+//!   change nothing. (While an update is in progress, `getUpdates` sees at most 100 updates
+//!   from it on.) When `stop` resolves, polling stops, the queued updates are finished (for
+//!   at most 10 s) and the final offset stored. Button presses are answered at once and
 //!   their keyboard removed. Groups other than the desk are ignored. Alternatively, with
 //!   [`TelegramConfig::webhook`] set, Telegram posts the updates to an HTTP endpoint the
 //!   adapter serves (see [Webhook mode](#webhook-mode)).
@@ -98,6 +106,7 @@
 //! ```
 
 mod channel;
+mod dispatch;
 mod inbound;
 mod limit;
 mod render;
@@ -105,7 +114,6 @@ mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use frontdesk_core::lease::StopSignal;
@@ -119,6 +127,7 @@ use teloxide::{ApiError, RequestError};
 use tracing::{debug, error, info, warn};
 
 use crate::channel::{TelegramChannel, not_modified};
+use crate::dispatch::Dispatcher;
 use crate::inbound::{Origin, Skip, message_to_inbound, origin, party, topic_of};
 
 /// The Store cursor holding the next `getUpdates` offset (last processed update id + 1).
@@ -128,6 +137,11 @@ pub const OFFSET_CURSOR: &str = "telegram.offset";
 const HANDLE_ATTEMPTS: u32 = 3;
 /// Longest pause between failed `getUpdates` calls.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// At stop, the longest wait for the updates still queued to be handled.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+/// When `getUpdates` offers only updates still being handled, the pause before asking again
+/// (unless one is done sooner).
+const REPOLL: Duration = Duration::from_millis(300);
 
 /// Settings of the Telegram adapter (deserialisable, e.g. from a `[telegram]` TOML table;
 /// missing fields take the defaults).
@@ -315,7 +329,7 @@ impl TelegramAdapter {
     /// The long-polling loop.
     async fn poll(&self, engine: Arc<Engine>, mut stop: StopSignal) -> Result<(), TelegramError> {
         let store = engine.store().clone();
-        let mut offset: Option<i32> = store
+        let offset: Option<i32> = store
             .cursor(OFFSET_CURSOR)
             .await?
             .and_then(|s| s.trim().parse().ok());
@@ -336,6 +350,30 @@ impl TelegramAdapter {
             warn!(error = %e, "deleteWebhook failed");
         }
 
+        let dispatcher = Dispatcher::new(
+            TelegramAdapter {
+                bot: self.bot.clone(),
+                cfg: self.cfg.clone(),
+                channel: self.channel.clone(),
+                webhook: None,
+            },
+            engine,
+            ctx,
+            offset,
+        );
+        let outcome = self.poll_loop(&dispatcher, &mut stop).await;
+        // Also when the token was refused: the updates already queued are finished first.
+        dispatcher.finish(STOP_GRACE).await;
+        info!(offset = dispatcher.offset(), "Telegram polling stopped");
+        outcome
+    }
+
+    /// Fetches updates and hands them to `dispatcher` until `stop` resolves.
+    async fn poll_loop(
+        &self,
+        dispatcher: &Dispatcher,
+        stop: &mut StopSignal,
+    ) -> Result<(), TelegramError> {
         let mut backoff = Duration::from_secs(1);
         loop {
             let mut req = self
@@ -343,12 +381,12 @@ impl TelegramAdapter {
                 .get_updates()
                 .timeout(self.cfg.poll_timeout_secs)
                 .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery]);
-            if let Some(o) = offset {
+            if let Some(o) = dispatcher.offset() {
                 req = req.offset(o);
             }
             let res = tokio::select! {
                 biased;
-                () = &mut stop => return Ok(()),
+                () = &mut *stop => return Ok(()),
                 r = req.send() => r,
             };
             let updates = match res {
@@ -371,23 +409,32 @@ impl TelegramAdapter {
                     warn!(error = %e, wait_secs = wait.as_secs(), "getUpdates failed");
                     tokio::select! {
                         biased;
-                        () = &mut stop => return Ok(()),
+                        () = &mut *stop => return Ok(()),
                         () = tokio::time::sleep(wait) => continue,
                     }
                 }
             };
+            let fetched = updates.len();
+            let mut fresh = 0;
             for update in updates {
-                let next = i32::try_from(update.id.0)
-                    .unwrap_or(i32::MAX)
-                    .saturating_add(1);
-                self.process(&engine, update, &ctx).await;
-                offset = Some(next);
-                if let Err(e) = store.set_cursor(OFFSET_CURSOR, &next.to_string()).await {
-                    // Not fatal: a replay after a restart changes nothing (idempotency keys).
-                    warn!(error = %e, "could not store the Telegram offset");
+                if !dispatcher.is_new(&update) {
+                    continue;
                 }
-                if stopped(&mut stop) {
-                    return Ok(());
+                fresh += 1;
+                tokio::select! {
+                    biased;
+                    () = &mut *stop => return Ok(()),
+                    () = dispatcher.dispatch(update) => {}
+                }
+            }
+            if fetched > 0 && fresh == 0 {
+                // Only updates still being handled came back (they are not confirmed until
+                // done): ask again once one is done, or after a moment for new ones.
+                tokio::select! {
+                    biased;
+                    () = &mut *stop => return Ok(()),
+                    () = dispatcher.one_done() => {}
+                    () = tokio::time::sleep(REPOLL) => {}
                 }
             }
         }
@@ -533,10 +580,4 @@ struct PollContext {
     desk: Option<i64>,
     /// The bot's username (for `/command@bot`).
     bot_name: Option<String>,
-}
-
-/// Whether `stop` has resolved, without waiting.
-fn stopped(stop: &mut StopSignal) -> bool {
-    let mut cx = Context::from_waker(Waker::noop());
-    matches!(stop.as_mut().poll(&mut cx), Poll::Ready(()))
 }

@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 const DESK: i64 = -1_001_234;
 /// Customers' user ids (= their private chat ids).
 const ANN: i64 = 1001;
+const BOB: i64 = 1002;
 /// An agent in the desk group.
 const AGENT: i64 = 77;
 
@@ -553,4 +554,138 @@ async fn a_refused_topic_is_reported_and_opened_by_the_next_tick() {
     })
     .await;
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_desk_does_not_hold_up_other_customers() {
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    let bot = Bot::start(&tg, store.clone());
+    let (thread, _) = open_ticket(&tg, ANN, "I want to talk to a person").await;
+    tg.wait_for(|r| {
+        r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "New ticket")
+    })
+    .await;
+    tg.wait_until_confirmed().await;
+    let relayed = |s: &'static str| {
+        move |r: &Request| {
+            r.is("sendMessage") && r.ok && r.thread_id() == Some(thread) && text_has(r, s)
+        }
+    };
+
+    // Telegram is slow to take the next message to the desk: Ann's relay hangs.
+    let gate = tg.hold_next("sendMessage", DESK);
+    let first = tg.customer_text(ANN, "My order never arrived");
+    gate.reached().await;
+    // Ann writes again: queued behind her first message.
+    let second = tg.customer_text(ANN, "It was order 42");
+
+    // Meanwhile Bob's question is answered.
+    let mark = tg.mark();
+    let question = tg.customer_text(BOB, "How do I reset my password?");
+    tg.wait_for_since(mark, |r| send_to(BOB)(r) && text_has(r, "Forgot password"))
+        .await;
+    assert!(
+        tg.matching(|r| r.is("sendMessage") && r.thread_id() == Some(thread))
+            .iter()
+            .all(|r| !text_has(r, "never arrived") && !text_has(r, "order 42")),
+        "Ann's relays went out before Bob's answer:\n{}",
+        tg.dump(0)
+    );
+    // Ann's first update is still being handled: neither confirmed nor passed by the offset.
+    let first_id = first["update_id"].as_i64().unwrap();
+    assert!(
+        tg.pending_update_ids().contains(&first_id),
+        "an unfinished update was confirmed to Telegram"
+    );
+    let stored: i64 = store
+        .cursor(OFFSET_CURSOR)
+        .await
+        .unwrap()
+        .expect("an offset was stored")
+        .parse()
+        .unwrap();
+    assert!(stored <= first_id, "the offset passed an unfinished update");
+
+    // Telegram takes the message: both of Ann's relays arrive, in order.
+    gate.open();
+    let a = tg.wait_for(relayed("never arrived")).await;
+    let b = tg.wait_for(relayed("order 42")).await;
+    let index = |r: &Request| {
+        tg.requests()
+            .iter()
+            .position(|x| x.is("sendMessage") && x.result == r.result)
+            .unwrap()
+    };
+    assert!(
+        index(&a) < index(&b),
+        "Ann's messages were relayed out of order"
+    );
+    tg.wait_until_confirmed().await;
+    bot.stop().await;
+
+    // Each exactly once, and the stored offset is past all three updates.
+    assert_eq!(
+        tg.matching(relayed("never arrived")).len(),
+        1,
+        "{}",
+        tg.dump(0)
+    );
+    assert_eq!(tg.matching(relayed("order 42")).len(), 1, "{}", tg.dump(0));
+    assert_eq!(
+        tg.matching(|r| send_to(BOB)(r) && text_has(r, "Forgot password"))
+            .len(),
+        1,
+        "{}",
+        tg.dump(0)
+    );
+    let stored: i64 = store
+        .cursor(OFFSET_CURSOR)
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let last = [&first, &second, &question]
+        .iter()
+        .map(|u| u["update_id"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(stored, last + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_waits_for_the_queued_updates_and_stores_the_offset() {
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    let bot = Bot::start(&tg, store.clone());
+    tg.customer_text(ANN, "hello");
+    tg.wait_for(send_to(ANN)).await;
+    tg.wait_until_confirmed().await;
+
+    // A customer's answer hangs at Telegram when the adapter is told to stop.
+    let gate = tg.hold_next("sendMessage", BOB);
+    let question = tg.customer_text(BOB, "How do I reset my password?");
+    gate.reached().await;
+    let opener = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        gate.open();
+    });
+    bot.stop().await;
+    opener.await.unwrap();
+
+    // The update was finished before `run` returned, and the offset stored past it.
+    assert_eq!(
+        tg.matching(|r| send_to(BOB)(r) && text_has(r, "Forgot password"))
+            .len(),
+        1
+    );
+    let stored: i64 = store
+        .cursor(OFFSET_CURSOR)
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(Some(stored), question["update_id"].as_i64().map(|i| i + 1));
 }

@@ -3,8 +3,9 @@
 //! [`FakeTelegram::start`] serves `/bot<TOKEN>/<method>` (method names matched
 //! case-insensitively; JSON and multipart bodies). It records every request for assertions,
 //! queues updates that `getUpdates` hands out (honouring `offset` and `timeout` the way
-//! Telegram does: updates below the offset are confirmed and dropped), and can inject
-//! failures such as a 429 with `retry_after`.
+//! Telegram does: updates below the offset are confirmed and dropped), can inject
+//! failures such as a 429 with `retry_after`, and can hold a request back until the test lets
+//! it through ([`FakeTelegram::hold_next`], a slow Telegram).
 //!
 //! Webhook mode is faked too: `setWebhook` records the URL and the secret token (while a
 //! webhook is set `getUpdates` answers 409, as Telegram does, until `deleteWebhook`), and
@@ -148,6 +149,8 @@ struct FakeState {
     next_thread_id: i64,
     requests: Vec<Request>,
     failures: Vec<Failure>,
+    /// Requests to hold back until their gate opens (see [`FakeTelegram::hold_next`]).
+    holds: Vec<(String, i64, Arc<GateState>)>,
     /// Profiles set with [`FakeTelegram::set_user`].
     users: std::collections::HashMap<i64, Value>,
     /// The webhook set with `setWebhook`: URL and secret token (empty when none was given).
@@ -555,6 +558,18 @@ impl FakeTelegram {
         });
     }
 
+    /// Holds back the next call of `method` for `chat_id` (a slow Telegram): the call is
+    /// neither answered nor recorded until the returned [`Gate`] is opened (or dropped, or
+    /// [`WAIT`] three times over has passed).
+    pub fn hold_next(&self, method: &str, chat_id: i64) -> Gate {
+        let state = Arc::new(GateState::default());
+        self.inner
+            .lock()
+            .holds
+            .push((method.to_owned(), chat_id, state.clone()));
+        Gate { state }
+    }
+
     // ---- assertions ----------------------------------------------------------------------
 
     /// Every request so far, oldest first.
@@ -700,6 +715,86 @@ fn chat_json(chat_id: i64) -> Value {
     }
 }
 
+/// The shared state of a [`Gate`].
+#[derive(Default)]
+struct GateState {
+    reached: std::sync::atomic::AtomicBool,
+    opened: std::sync::atomic::AtomicBool,
+    open: Notify,
+}
+
+impl GateState {
+    fn is_open(&self) -> bool {
+        self.opened.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A request held back by [`FakeTelegram::hold_next`]. Dropping the gate opens it.
+pub struct Gate {
+    state: Arc<GateState>,
+}
+
+impl Gate {
+    /// Whether the held request has arrived (and is waiting).
+    pub fn is_reached(&self) -> bool {
+        self.state.reached.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits (up to [`WAIT`]) until the held request has arrived. Panics when it does not.
+    pub async fn reached(&self) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.is_reached() {
+            if tokio::time::Instant::now() >= deadline {
+                panic!("the held request did not arrive within {WAIT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Lets the held request through (it is recorded and answered now).
+    pub fn open(&self) {
+        self.state
+            .opened
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.state.open.notify_waiters();
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.open();
+    }
+}
+
+/// Waits while a gate set for this request is closed.
+async fn pass_gate(inner: &Inner, method: &str, params: &Value) {
+    let chat = params.get("chat_id").and_then(as_i64);
+    let gate = {
+        let mut st = inner.lock();
+        let pos = st
+            .holds
+            .iter()
+            .position(|(m, c, _)| m.eq_ignore_ascii_case(method) && Some(*c) == chat);
+        pos.map(|i| st.holds.remove(i).2)
+    };
+    let Some(gate) = gate else { return };
+    gate.reached
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + WAIT * 3;
+    loop {
+        let opened = gate.open.notified();
+        tokio::pin!(opened);
+        opened.as_mut().enable();
+        if gate.is_open() {
+            return;
+        }
+        tokio::select! {
+            () = &mut opened => {}
+            () = tokio::time::sleep_until(deadline) => return,
+        }
+    }
+}
+
 // ---- the server ----------------------------------------------------------------------------
 
 async fn handle_get(
@@ -747,6 +842,7 @@ async fn serve(inner: Arc<Inner>, bot: String, method: String, params: Value) ->
     if bot != format!("bot{TOKEN}") {
         return error(401, "Unauthorized", None);
     }
+    pass_gate(&inner, &method, &params).await;
 
     // Record, and take an injected failure if one is queued for this method.
     let (index, failure) = {
