@@ -348,6 +348,26 @@ impl SqlStore {
         .sql()?;
         Ok(())
     }
+
+    /// Runs `update` on one ticket and, when it changed the row, records `kind` on the
+    /// ticket's timeline in the same transaction. Returns whether it changed the row: of two
+    /// writers racing on the same condition, exactly one sees `true`.
+    async fn update_with_event<'q>(
+        &self,
+        update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+        id: TicketId,
+        kind: EventKind,
+        actor: Option<&Agent>,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.sql()?;
+        let done = update.execute(&mut *tx).await.sql()?.rows_affected() == 1;
+        if done {
+            SqlStore::event_on(&mut *tx, id, kind, actor, "", now).await?;
+        }
+        tx.commit().await.sql()?;
+        Ok(done)
+    }
 }
 
 /// A value bound to a dynamically built query.
@@ -662,26 +682,20 @@ impl Store for SqlStore {
         agent: &Agent,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome> {
-        let mut tx = self.pool.begin().await.sql()?;
         // One UPDATE decides: of two agents at once exactly one matches `assignee_id IS NULL`.
-        let won = sqlx::query(
+        let update = sqlx::query(
             "UPDATE tickets SET assignee_id = $1, assignee_name = $2 \
              WHERE id = $3 AND status = 'open' AND assignee_id IS NULL",
         )
         .bind(agent.id.as_str())
         .bind(agent.name.as_str())
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .sql()?
-        .rows_affected()
-            == 1;
-        if won {
-            SqlStore::event_on(&mut *tx, id, EventKind::Claimed, Some(agent), "", now).await?;
-            tx.commit().await.sql()?;
+        .bind(id.0);
+        if self
+            .update_with_event(update, id, EventKind::Claimed, Some(agent), now)
+            .await?
+        {
             return Ok(ClaimOutcome::Claimed);
         }
-        tx.commit().await.sql()?;
         let t = self
             .ticket(id)
             .await?
@@ -700,22 +714,13 @@ impl Store for SqlStore {
         agent: &Agent,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.sql()?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE tickets SET assignee_id = NULL, assignee_name = NULL WHERE id = $1 AND assignee_id = $2",
         )
         .bind(id.0)
-        .bind(agent.id.as_str())
-        .execute(&mut *tx)
-        .await
-        .sql()?
-        .rows_affected()
-            == 1;
-        if done {
-            SqlStore::event_on(&mut *tx, id, EventKind::Unclaimed, Some(agent), "", now).await?;
-        }
-        tx.commit().await.sql()?;
-        Ok(done)
+        .bind(agent.id.as_str());
+        self.update_with_event(update, id, EventKind::Unclaimed, Some(agent), now)
+            .await
     }
 
     async fn record_agent_reply(
@@ -770,22 +775,13 @@ impl Store for SqlStore {
         actor: Option<&Agent>,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.sql()?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE tickets SET status = 'closed', closed_at = $1 WHERE id = $2 AND status = 'open'",
         )
         .bind(now.0)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .sql()?
-        .rows_affected()
-            == 1;
-        if done {
-            SqlStore::event_on(&mut *tx, id, EventKind::Closed, actor, "", now).await?;
-        }
-        tx.commit().await.sql()?;
-        Ok(done)
+        .bind(id.0);
+        self.update_with_event(update, id, EventKind::Closed, actor, now)
+            .await
     }
 
     async fn reopen_ticket(
@@ -794,22 +790,13 @@ impl Store for SqlStore {
         actor: Option<&Agent>,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.sql()?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE tickets SET status = 'open', reopen_count = reopen_count + 1 \
              WHERE id = $1 AND status = 'closed'",
         )
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .sql()?
-        .rows_affected()
-            == 1;
-        if done {
-            SqlStore::event_on(&mut *tx, id, EventKind::Reopened, actor, "", now).await?;
-        }
-        tx.commit().await.sql()?;
-        Ok(done)
+        .bind(id.0);
+        self.update_with_event(update, id, EventKind::Reopened, actor, now)
+            .await
     }
 
     async fn set_priority(
