@@ -254,6 +254,24 @@ pub(crate) fn not_modified(e: &RequestError) -> bool {
     }
 }
 
+/// Sets what a photo and a document request share (their builders are different types):
+/// the caption as HTML, the forum topic and the keyboard.
+macro_rules! file_options {
+    ($req:expr, $caption:expr, $thread:expr, $kb:expr) => {{
+        let mut req = $req;
+        if !$caption.is_empty() {
+            req = req.caption($caption).parse_mode(ParseMode::Html);
+        }
+        if let Some(t) = $thread {
+            req = req.message_thread_id(t);
+        }
+        if let Some(kb) = $kb {
+            req = req.reply_markup(kb);
+        }
+        req
+    }};
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         return s.to_owned();
@@ -304,31 +322,15 @@ impl Channel for TelegramChannel {
                     self.call_in(Some(chat), "sendMessage", req).await
                 }
                 Op::Photo(file, caption) => {
-                    let mut req = self.bot.send_photo(chat, InputFile::file_id(FileId(file)));
-                    if !caption.is_empty() {
-                        req = req.caption(caption).parse_mode(ParseMode::Html);
-                    }
-                    if let Some(t) = thread {
-                        req = req.message_thread_id(t);
-                    }
-                    if let Some(kb) = kb {
-                        req = req.reply_markup(kb);
-                    }
+                    let req = self.bot.send_photo(chat, InputFile::file_id(FileId(file)));
+                    let req = file_options!(req, caption, thread, kb);
                     self.call_in(Some(chat), "sendPhoto", req).await
                 }
                 Op::Document(file, caption) => {
-                    let mut req = self
+                    let req = self
                         .bot
                         .send_document(chat, InputFile::file_id(FileId(file)));
-                    if !caption.is_empty() {
-                        req = req.caption(caption).parse_mode(ParseMode::Html);
-                    }
-                    if let Some(t) = thread {
-                        req = req.message_thread_id(t);
-                    }
-                    if let Some(kb) = kb {
-                        req = req.reply_markup(kb);
-                    }
+                    let req = file_options!(req, caption, thread, kb);
                     self.call_in(Some(chat), "sendDocument", req).await
                 }
             };

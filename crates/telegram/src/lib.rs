@@ -255,6 +255,17 @@ impl fmt::Debug for TelegramAdapter {
 }
 
 impl TelegramAdapter {
+    /// A copy of this adapter for the tasks that handle updates (they only send and read the
+    /// configuration; the receiving side is not theirs).
+    fn handler(&self) -> TelegramAdapter {
+        TelegramAdapter {
+            bot: self.bot.clone(),
+            cfg: self.cfg.clone(),
+            channel: self.channel.clone(),
+            webhook: None,
+        }
+    }
+
     /// Builds the adapter (no network access yet).
     pub fn new(cfg: TelegramConfig) -> Result<TelegramAdapter, TelegramError> {
         if cfg.token.trim().is_empty() {
@@ -350,17 +361,7 @@ impl TelegramAdapter {
             warn!(error = %e, "deleteWebhook failed");
         }
 
-        let dispatcher = Dispatcher::new(
-            TelegramAdapter {
-                bot: self.bot.clone(),
-                cfg: self.cfg.clone(),
-                channel: self.channel.clone(),
-                webhook: None,
-            },
-            engine,
-            ctx,
-            offset,
-        );
+        let dispatcher = Dispatcher::new(self.handler(), engine, ctx, offset);
         let outcome = self.poll_loop(&dispatcher, &mut stop).await;
         // Also when the token was refused: the updates already queued are finished first.
         dispatcher.finish(STOP_GRACE).await;

@@ -11,15 +11,20 @@ use frontdesk_core::Markup;
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
+        escape_char(c, &mut out);
     }
     out
+}
+
+/// Appends one character, escaped for Telegram HTML.
+fn escape_char(c: char, out: &mut String) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        c => out.push(c),
+    }
 }
 
 /// Renders a body in the given markup as Telegram HTML.
@@ -110,13 +115,7 @@ fn inline(s: &str, out: &mut String) {
             }
         }
         let c = rest.chars().next().unwrap_or(' ');
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
+        escape_char(c, out);
         i += c.len_utf8();
     }
 }

@@ -111,12 +111,7 @@ impl TelegramAdapter {
             bot_name,
         };
         let shared = Arc::new(Shared {
-            adapter: TelegramAdapter {
-                bot: self.bot.clone(),
-                cfg: self.cfg.clone(),
-                channel: self.channel.clone(),
-                webhook: None,
-            },
+            adapter: self.handler(),
             engine,
             ctx,
             path: wh.path.clone(),
