@@ -8,21 +8,16 @@
 //! - A Discord DM customer is served from a Telegram forum desk: the ticket becomes a forum
 //!   topic, the agent's reply there reaches the DM, and so on.
 
+use frontdesk_testkit::{stop_signal, test_engine};
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::lease::StopSignal;
 use frontdesk_core::testing::MemoryStore;
-use frontdesk_core::{
-    DeskConfig, Endpoint, Engine, EngineConfig, Platform, Router, SystemClock, TicketFilter,
-    TicketId, TicketStatus,
-};
+use frontdesk_core::{Endpoint, Engine, Platform, Router, TicketFilter, TicketId, TicketStatus};
 use frontdesk_discord::{DiscordAdapter, DiscordConfig, DiscordError};
-use frontdesk_kb::Kb;
 use frontdesk_telegram::{TelegramAdapter, TelegramConfig, TelegramError};
 use frontdesk_testkit::discord::{self as fake_discord, FakeDiscord, Recorded};
 use frontdesk_testkit::telegram::{FakeTelegram, Request};
-use frontdesk_tests::workspace_root;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -61,14 +56,6 @@ struct Desk {
     dc_task: Option<JoinHandle<Result<(), DiscordError>>>,
 }
 
-fn stop_signal() -> (oneshot::Sender<()>, StopSignal) {
-    let (tx, rx) = oneshot::channel::<()>();
-    let stop: StopSignal = Box::pin(async move {
-        let _ = rx.await;
-    });
-    (tx, stop)
-}
-
 impl Desk {
     /// Starts both fakes and both adapters. Each adapter knows the desk only when it is on its
     /// platform; the Engine's `desk` decides where tickets open.
@@ -94,33 +81,17 @@ impl Desk {
             guild_id: None,
         })
         .expect("the Discord adapter builds");
-        let desk = match on {
-            DeskOn::Discord => DeskConfig {
-                name: "support".into(),
-                platform: "discord".into(),
-                chat_id: STAFF.to_string(),
-            },
-            DeskOn::Telegram => DeskConfig {
-                name: "support".into(),
-                platform: "telegram".into(),
-                chat_id: TG_DESK.to_string(),
-            },
+        let (platform, desk_chat) = match on {
+            DeskOn::Discord => ("discord", STAFF.to_string()),
+            DeskOn::Telegram => ("telegram", TG_DESK.to_string()),
         };
-        let kb = Kb::load_dir(&workspace_root().join("faq")).expect("the sample FAQ loads");
-        let engine = Arc::new(
-            Engine::new(
-                EngineConfig {
-                    desk,
-                    ..EngineConfig::default()
-                },
-                MemoryStore::new(),
-                Router::new()
-                    .with(telegram.channel())
-                    .with(discord.channel()),
-                Arc::new(SystemClock),
-                kb,
-            )
-            .expect("the Engine builds"),
+        let engine = test_engine(
+            platform,
+            desk_chat,
+            MemoryStore::new(),
+            Router::new()
+                .with(telegram.channel())
+                .with(discord.channel()),
         );
         let (stop_tg, stop) = stop_signal();
         let e = engine.clone();

@@ -3,17 +3,13 @@
 //! in-memory Store and the sample FAQ, the desk a staff channel with a private thread per
 //! ticket.
 
-use std::path::Path;
-use std::sync::Arc;
+use frontdesk_testkit::{stop_signal, test_engine};
 
-use frontdesk_core::lease::StopSignal;
+use frontdesk_core::Router;
 use frontdesk_core::testing::MemoryStore;
-use frontdesk_core::{DeskConfig, Engine, EngineConfig, Router, SystemClock};
 use frontdesk_discord::{DiscordAdapter, DiscordConfig};
-use frontdesk_kb::Kb;
 use frontdesk_testkit::conformance::{DiscordPlatform, run_all};
 use frontdesk_testkit::discord::{FakeDiscord, WAIT};
-use tokio::sync::oneshot;
 
 /// The staff channel: the desk, a private thread per ticket.
 const STAFF: u64 = 500;
@@ -34,29 +30,13 @@ async fn discord_adapter_conforms() {
         guild_id: None,
     })
     .expect("adapter builds");
-    let kb = Kb::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq"))
-        .expect("the sample FAQ loads");
-    let engine = Arc::new(
-        Engine::new(
-            EngineConfig {
-                desk: DeskConfig {
-                    name: "support".into(),
-                    platform: "discord".into(),
-                    chat_id: STAFF.to_string(),
-                },
-                ..EngineConfig::default()
-            },
-            MemoryStore::new(),
-            Router::new().with(adapter.channel()),
-            Arc::new(SystemClock),
-            kb,
-        )
-        .expect("engine builds"),
+    let engine = test_engine(
+        "discord",
+        STAFF,
+        MemoryStore::new(),
+        Router::new().with(adapter.channel()),
     );
-    let (tx, rx) = oneshot::channel::<()>();
-    let stop: StopSignal = Box::pin(async move {
-        let _ = rx.await;
-    });
+    let (tx, stop) = stop_signal();
     let e = engine.clone();
     let task = tokio::spawn(async move { adapter.run(e, stop).await });
     fake.wait_connected().await;

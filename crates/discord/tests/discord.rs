@@ -1,18 +1,16 @@
 //! The Discord adapter end to end: the real serenity client against the fake Discord server of
 //! `frontdesk-testkit`, the real Engine with the in-memory Store and the sample knowledge base.
 
-use std::path::Path;
+use frontdesk_testkit::{stop_signal, test_engine};
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::lease::StopSignal;
 use frontdesk_core::testing::MemoryStore;
 use frontdesk_core::{
-    ChannelError, DeskConfig, Endpoint, Engine, EngineConfig, MessageKind, OutMessage, Platform,
-    Router, Store, SystemClock, Ticket, TicketFilter, TicketStatus,
+    ChannelError, Endpoint, MessageKind, OutMessage, Platform, Router, Store, Ticket, TicketFilter,
+    TicketStatus,
 };
 use frontdesk_discord::{DiscordAdapter, DiscordConfig, DiscordError};
-use frontdesk_kb::Kb;
 use frontdesk_testkit::discord::{FakeDiscord, Recorded, WAIT};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -46,29 +44,13 @@ async fn start() -> Harness {
     let fake = FakeDiscord::start().await;
     let adapter = DiscordAdapter::new(config(&fake)).expect("adapter");
     let store = MemoryStore::new();
-    let cfg = EngineConfig {
-        desk: DeskConfig {
-            name: "support".into(),
-            platform: "discord".into(),
-            chat_id: STAFF.to_string(),
-        },
-        ..EngineConfig::default()
-    };
-    let kb = Kb::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq")).expect("faq");
-    let engine = Arc::new(
-        Engine::new(
-            cfg,
-            store.clone(),
-            Router::new().with(adapter.channel()),
-            Arc::new(SystemClock),
-            kb,
-        )
-        .expect("engine"),
+    let engine = test_engine(
+        "discord",
+        STAFF,
+        store.clone(),
+        Router::new().with(adapter.channel()),
     );
-    let (tx, rx) = oneshot::channel::<()>();
-    let stop: StopSignal = Box::pin(async move {
-        let _ = rx.await;
-    });
+    let (tx, stop) = stop_signal();
     let task = tokio::spawn(async move { adapter.run(engine, stop).await });
     fake.wait_connected().await;
     Harness {

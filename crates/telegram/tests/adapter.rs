@@ -1,16 +1,12 @@
 //! The Telegram adapter end to end: the real teloxide client against the fake Bot API of
 //! `frontdesk-testkit`, with the real Engine, the in-memory Store and the sample FAQ.
 
+use frontdesk_testkit::{stop_signal, test_engine};
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::lease::StopSignal;
 use frontdesk_core::testing::MemoryStore;
-use frontdesk_core::{
-    AuthorKind, DeskConfig, Engine, EngineConfig, Router, Store, SystemClock, TicketFilter,
-    TicketId, TicketStatus,
-};
-use frontdesk_kb::Kb;
+use frontdesk_core::{AuthorKind, Engine, Router, Store, TicketFilter, TicketId, TicketStatus};
 use frontdesk_telegram::{OFFSET_CURSOR, TelegramAdapter, TelegramConfig, TelegramError};
 use frontdesk_testkit::telegram::{BOT_USERNAME, FakeTelegram, Request};
 use tokio::sync::oneshot;
@@ -23,22 +19,6 @@ const ANN: i64 = 1001;
 const BOB: i64 = 1002;
 /// An agent in the desk group.
 const AGENT: i64 = 77;
-
-fn kb() -> Kb {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq");
-    Kb::load_dir(&dir).expect("the sample FAQ loads")
-}
-
-fn engine_config() -> EngineConfig {
-    EngineConfig {
-        desk: DeskConfig {
-            name: "support".into(),
-            platform: "telegram".into(),
-            chat_id: DESK.to_string(),
-        },
-        ..EngineConfig::default()
-    }
-}
 
 /// A running adapter (and its Engine) on a store.
 struct Bot {
@@ -58,20 +38,13 @@ impl Bot {
             webhook: None,
         })
         .expect("adapter builds");
-        let engine = Arc::new(
-            Engine::new(
-                engine_config(),
-                store,
-                Router::new().with(adapter.channel()),
-                Arc::new(SystemClock),
-                kb(),
-            )
-            .expect("engine builds"),
+        let engine = test_engine(
+            "telegram",
+            DESK,
+            store,
+            Router::new().with(adapter.channel()),
         );
-        let (tx, rx) = oneshot::channel::<()>();
-        let stop: StopSignal = Box::pin(async move {
-            let _ = rx.await;
-        });
+        let (tx, stop) = stop_signal();
         let e = engine.clone();
         let task = tokio::spawn(async move { adapter.run(e, stop).await });
         Bot {

@@ -2,17 +2,14 @@
 //! teloxide client against the fake Bot API, the real Engine with the in-memory Store and the
 //! sample FAQ, the desk a forum supergroup.
 
-use std::sync::Arc;
+use frontdesk_testkit::{stop_signal, test_engine};
 use std::time::Duration;
 
-use frontdesk_core::lease::StopSignal;
+use frontdesk_core::Router;
 use frontdesk_core::testing::MemoryStore;
-use frontdesk_core::{DeskConfig, Engine, EngineConfig, Router, SystemClock};
-use frontdesk_kb::Kb;
 use frontdesk_telegram::{TelegramAdapter, TelegramConfig};
 use frontdesk_testkit::conformance::{TelegramPlatform, run_all};
 use frontdesk_testkit::telegram::FakeTelegram;
-use tokio::sync::oneshot;
 
 /// The desk: a forum supergroup.
 const DESK: i64 = -1_001_234;
@@ -29,29 +26,13 @@ async fn telegram_adapter_conforms() {
         webhook: None,
     })
     .expect("adapter builds");
-    let kb = Kb::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq"))
-        .expect("the sample FAQ loads");
-    let engine = Arc::new(
-        Engine::new(
-            EngineConfig {
-                desk: DeskConfig {
-                    name: "support".into(),
-                    platform: "telegram".into(),
-                    chat_id: DESK.to_string(),
-                },
-                ..EngineConfig::default()
-            },
-            MemoryStore::new(),
-            Router::new().with(adapter.channel()),
-            Arc::new(SystemClock),
-            kb,
-        )
-        .expect("engine builds"),
+    let engine = test_engine(
+        "telegram",
+        DESK,
+        MemoryStore::new(),
+        Router::new().with(adapter.channel()),
     );
-    let (tx, rx) = oneshot::channel::<()>();
-    let stop: StopSignal = Box::pin(async move {
-        let _ = rx.await;
-    });
+    let (tx, stop) = stop_signal();
     let e = engine.clone();
     let task = tokio::spawn(async move { adapter.run(e, stop).await });
 

@@ -2,16 +2,14 @@
 //! the fake Bot API of `frontdesk-testkit` (which registers the webhook and delivers updates
 //! to it like Telegram), with the real Engine, the in-memory Store and the sample FAQ.
 
+use frontdesk_testkit::{stop_signal, test_engine};
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::lease::StopSignal;
 use frontdesk_core::testing::MemoryStore;
 use frontdesk_core::{
-    AuthorKind, DeskConfig, Endpoint, Engine, EngineConfig, Party, Platform, Role, Router, Store,
-    SystemClock, TicketFilter, Timestamp,
+    AuthorKind, Endpoint, Party, Platform, Role, Router, Store, TicketFilter, Timestamp,
 };
-use frontdesk_kb::Kb;
 use frontdesk_telegram::{TelegramAdapter, TelegramConfig, TelegramError, WebhookConfig};
 use frontdesk_testkit::telegram::{FakeTelegram, Request};
 use serde_json::json;
@@ -24,22 +22,6 @@ const DESK: i64 = -1_001_234;
 const ANN: i64 = 1001;
 /// The webhook secret.
 const SECRET: &str = "webhook-Secret_42";
-
-fn kb() -> Kb {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq");
-    Kb::load_dir(&dir).expect("the sample FAQ loads")
-}
-
-fn engine_config() -> EngineConfig {
-    EngineConfig {
-        desk: DeskConfig {
-            name: "support".into(),
-            platform: "telegram".into(),
-            chat_id: DESK.to_string(),
-        },
-        ..EngineConfig::default()
-    }
-}
 
 /// A free local port (bound and released).
 fn free_port() -> u16 {
@@ -79,20 +61,13 @@ impl Bot {
             webhook: Some(webhook),
         })
         .expect("adapter builds");
-        let engine = Arc::new(
-            Engine::new(
-                engine_config(),
-                store,
-                Router::new().with(adapter.channel()),
-                Arc::new(SystemClock),
-                kb(),
-            )
-            .expect("engine builds"),
+        let engine = test_engine(
+            "telegram",
+            DESK,
+            store,
+            Router::new().with(adapter.channel()),
         );
-        let (tx, rx) = oneshot::channel::<()>();
-        let stop: StopSignal = Box::pin(async move {
-            let _ = rx.await;
-        });
+        let (tx, stop) = stop_signal();
         let task = tokio::spawn(async move { adapter.run(engine, stop).await });
         assert_eq!(tg.wait_for_webhook().await, url);
         Bot {
