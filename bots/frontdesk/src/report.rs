@@ -263,12 +263,7 @@ fn bar_chart(
         .flat_map(|s| s.2.iter().copied())
         .fold(0.0, f64::max);
     let max = (top / 4.0).ceil().max(1.0) * 4.0;
-    let _ = write!(
-        o,
-        r#"<figure><figcaption>{}</figcaption><svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{}">"#,
-        esc(title),
-        esc(title)
-    );
+    chart_start(&mut o, id, title);
     axes(&mut o, max, "");
     let plot_w = W - LEFT - 8.0;
     let plot_h = H - TOP - BOTTOM;
@@ -293,20 +288,32 @@ fn bar_chart(
             );
         }
         if i % every == 0 {
-            let _ = write!(
-                o,
-                r##"<text x="{:.1}" y="{:.1}" font-size="11" fill="#333" text-anchor="end" transform="rotate(-35 {:.1} {:.1})">{}</text>"##,
-                x0 + group * 0.4,
-                H - BOTTOM + 16.0,
-                x0 + group * 0.4,
-                H - BOTTOM + 16.0,
-                esc(l)
-            );
+            x_label(&mut o, x0 + group * 0.4, l);
         }
     }
     legend(&mut o, series.iter().map(|s| (s.0, s.1)));
     o.push_str("</svg></figure>\n");
     o
+}
+
+/// Opens a chart: its caption and the SVG element.
+fn chart_start(o: &mut String, id: &str, title: &str) {
+    let _ = write!(
+        o,
+        r#"<figure><figcaption>{}</figcaption><svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{}">"#,
+        esc(title),
+        esc(title)
+    );
+}
+
+/// A label under the x axis at `x`, slanted so dates do not overlap.
+fn x_label(o: &mut String, x: f64, label: &str) {
+    let y = H - BOTTOM + 16.0;
+    let _ = write!(
+        o,
+        r##"<text x="{x:.1}" y="{y:.1}" font-size="11" fill="#333" text-anchor="end" transform="rotate(-35 {x:.1} {y:.1})">{}</text>"##,
+        esc(label)
+    );
 }
 
 fn legend<'a>(o: &mut String, items: impl Iterator<Item = (&'a str, &'a str)>) {
@@ -327,12 +334,7 @@ fn legend<'a>(o: &mut String, items: impl Iterator<Item = (&'a str, &'a str)>) {
 /// A line chart of percentages over days (gaps where a day has no value).
 fn line_chart(id: &str, title: &str, labels: &[String], values: &[Option<f64>]) -> String {
     let mut o = String::new();
-    let _ = write!(
-        o,
-        r#"<figure><figcaption>{}</figcaption><svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{}">"#,
-        esc(title),
-        esc(title)
-    );
+    chart_start(&mut o, id, title);
     axes(&mut o, 100.0, "%");
     let plot_w = W - LEFT - 8.0;
     let plot_h = H - TOP - BOTTOM;
@@ -357,13 +359,7 @@ fn line_chart(id: &str, title: &str, labels: &[String], values: &[Option<f64>]) 
             None => pen_up = true,
         }
         if i % every == 0 {
-            let _ = write!(
-                o,
-                r##"<text x="{x:.1}" y="{:.1}" font-size="11" fill="#333" text-anchor="end" transform="rotate(-35 {x:.1} {:.1})">{}</text>"##,
-                H - BOTTOM + 16.0,
-                H - BOTTOM + 16.0,
-                esc(l)
-            );
+            x_label(&mut o, x, l);
         }
     }
     if !path.is_empty() {
