@@ -395,21 +395,18 @@ impl FakeDiscord {
     /// Asks the client to reconnect (opcode 7): it drops the connection and resumes on a new
     /// one. Later [`dispatch`](FakeDiscord::dispatch)es wait for the new session.
     pub async fn disconnect(&self) {
-        let old = self
-            .inner
-            .session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(s) = old {
-            let _ =
-                s.tx.send(GwCmd::Frame(json!({"op": 7, "d": null}).to_string()));
-        }
+        self.end_session(GwCmd::Frame(json!({"op": 7, "d": null}).to_string()));
     }
 
     /// Drops the client's connection abruptly (no close frame), as a network failure would;
     /// the client reconnects and resumes. Later dispatches wait for the new session.
     pub async fn kill_connection(&self) {
+        self.end_session(GwCmd::Kill);
+    }
+
+    /// Forgets the current gateway session and sends it `last` (a reconnect request or a
+    /// kill), so later dispatches wait for the next session.
+    fn end_session(&self, last: GwCmd) {
         let old = self
             .inner
             .session
@@ -417,7 +414,7 @@ impl FakeDiscord {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         if let Some(s) = old {
-            let _ = s.tx.send(GwCmd::Kill);
+            let _ = s.tx.send(last);
         }
     }
 

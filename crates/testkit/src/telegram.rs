@@ -317,7 +317,18 @@ impl FakeTelegram {
         file_name: &str,
         caption: Option<&str>,
     ) -> Value {
-        let mut m = self.private_message(user_id);
+        let m = self.private_message(user_id);
+        self.push_document(m, file_id, file_name, caption)
+    }
+
+    /// Adds a PDF document (and its caption) to message `m` and delivers it.
+    fn push_document(
+        &self,
+        mut m: Map<String, Value>,
+        file_id: &str,
+        file_name: &str,
+        caption: Option<&str>,
+    ) -> Value {
         m.insert(
             "document".into(),
             json!({"file_id": file_id, "file_unique_id": format!("u-{file_id}"), "file_name": file_name, "mime_type": "application/pdf", "file_size": 1234}),
@@ -393,15 +404,8 @@ impl FakeTelegram {
         file_name: &str,
         caption: Option<&str>,
     ) -> Value {
-        let mut m = self.group_message(chat_id, Some(thread_id), user_id);
-        m.insert(
-            "document".into(),
-            json!({"file_id": file_id, "file_unique_id": format!("u-{file_id}"), "file_name": file_name, "mime_type": "application/pdf", "file_size": 1234}),
-        );
-        if let Some(c) = caption {
-            m.insert("caption".into(), json!(c));
-        }
-        self.push_update(json!({ "message": Value::Object(m) }))
+        let m = self.group_message(chat_id, Some(thread_id), user_id);
+        self.push_document(m, file_id, file_name, caption)
     }
 
     /// A member of a group writes `text` outside any topic.
