@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use frontdesk_core::{ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, SlaConfig};
+use frontdesk_core::{
+    ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
+};
 use serde::{Deserialize, Serialize};
 
 /// Knowledge base and answer thresholds.
@@ -123,6 +125,7 @@ pub(crate) struct Config {
     pub(crate) desk: DeskConfig,
     pub(crate) conversation: ConversationConfig,
     pub(crate) sla: SlaConfig,
+    pub(crate) outbox: OutboxConfig,
     /// Canned replies: `[snippets.NAME]` with one text per language.
     pub(crate) snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: `[texts.LANG]` with `key = "text"`.
@@ -173,6 +176,7 @@ impl Config {
             },
             conversation: self.conversation.clone(),
             sla: self.sla.clone(),
+            outbox: self.outbox.clone(),
             snippets: self.snippets.clone(),
             texts: self.texts.clone(),
         }

@@ -5,9 +5,11 @@
 mod chat;
 mod config;
 mod http;
+mod lease;
 mod report;
 mod run;
 mod serve;
+mod undelivered;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,9 +17,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use frontdesk_core::{
-    Engine, Router, Store, SystemClock, Ticket, TicketFilter, TicketStatus, transcript_line,
-};
+use frontdesk_core::ports::*;
+use frontdesk_core::{Engine, SystemClock, Ticket, TicketFilter, TicketStatus, transcript_line};
 use frontdesk_kb::{Kb, SearchOptions};
 use frontdesk_store::SqlStore;
 
@@ -370,6 +371,7 @@ async fn tickets(cfg: &Config, args: TicketsArgs) -> Result<()> {
             if list.is_empty() {
                 println!("no tickets");
             }
+            undelivered::print_summary(store.as_ref()).await?;
             for t in list {
                 println!(
                     "#{:<5} {:<6} {:<7} {:<20} {:<16} {}",
@@ -456,6 +458,7 @@ async fn show_ticket(store: &SqlStore, t: &Ticket) -> Result<()> {
             }
         );
     }
+    undelivered::print_ticket(store, t).await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Starts the Telegram adapter when `TELOXIDE_TOKEN` (or `FRONTDESK_TELEGRAM_TOKEN`) is set
 //! and the Discord adapter when `DISCORD_TOKEN` (or `FRONTDESK_DISCORD_TOKEN`) is set, one
-//! Engine for both, the periodic tick (reminders, rooms to retry), knowledge-base hot reload
+//! Engine for both, the periodic tick (reminders), the outbox dispatcher, knowledge-base hot reload
 //! and the `/metrics` + `/healthz` endpoint. Several replicas may share one database: each
 //! platform's receiver runs in one replica at a time, under a lease in the Store (Telegram
 //! allows one `getUpdates` poller per bot; one gateway session avoids double work), and
@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use frontdesk_core::lease::StopSignal;
-use frontdesk_core::{Clock, Engine, Router, Store, SystemClock, run_exclusive};
+use frontdesk_core::StopSignal;
+use frontdesk_core::{Clock, Engine, Router, Store, SystemClock};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
+use crate::lease::run_exclusive;
 
 /// How long a receiver's lease lasts without renewal (renewed every third of it): after a crash
 /// another replica, or the restarted process, takes over within this time.
@@ -165,6 +166,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
         kb,
     )?);
     let ticker = crate::serve::spawn_ticker(engine.clone(), Duration::from_secs(5));
+    let dispatcher = crate::serve::spawn_dispatcher(engine.clone(), Duration::from_millis(500));
     let reload = crate::serve::spawn_kb_reload(engine.clone(), kb_dir, Duration::from_secs(3));
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -244,6 +246,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
         let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
     }
     ticker.abort();
+    dispatcher.abort();
     reload.abort();
     store.close().await;
     Ok(())

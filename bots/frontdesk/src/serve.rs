@@ -10,7 +10,7 @@ use frontdesk_kb::Kb;
 use tokio::task::JoinHandle;
 use tracing::{error, info};
 
-/// Calls `Engine::tick` every `every` (first-response reminders, rooms to retry).
+/// Calls `Engine::tick` every `every` (first-response reminders, then the due outbox).
 pub(crate) fn spawn_ticker(engine: Arc<Engine>, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
@@ -18,11 +18,35 @@ pub(crate) fn spawn_ticker(engine: Arc<Engine>, every: Duration) -> JoinHandle<(
         loop {
             interval.tick().await;
             match engine.tick().await {
-                Ok(r) if r.reminders > 0 || r.rooms_opened > 0 => {
-                    info!(reminders = r.reminders, rooms = r.rooms_opened, "tick");
+                Ok(r) if r.reminders > 0 => {
+                    info!(reminders = r.reminders, delivered = r.delivered, "tick");
                 }
                 Ok(_) => {}
                 Err(e) => error!(error = %e, "tick failed"),
+            }
+        }
+    })
+}
+
+/// Delivers the outbox every `every`: what could not be sent right after its update (a 429, a
+/// platform outage, a restart in between), in order per chat. Several replicas may run it.
+pub(crate) fn spawn_dispatcher(engine: Arc<Engine>, every: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match engine.dispatch_due().await {
+                Ok(r) if r.delivered + r.failed > 0 => {
+                    info!(
+                        delivered = r.delivered,
+                        retried = r.retried,
+                        failed = r.failed,
+                        "outbox delivered"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => error!(error = %e, "outbox dispatch failed; retrying"),
             }
         }
     })

@@ -298,6 +298,27 @@ impl Default for SlaConfig {
     }
 }
 
+/// How the outbox dispatcher retries (see [`crate::outbox`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// How long a message that fails for a passing reason (network, 5xx, 429) is retried
+    /// before it is given up and the agents are told.
+    pub retry_horizon_minutes: i64,
+    /// How long a dispatcher holds a row it is delivering before another replica may take it
+    /// over (when the holder died mid-send).
+    pub claim_seconds: i64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig {
+            retry_horizon_minutes: 360,
+            claim_seconds: 30,
+        }
+    }
+}
+
 /// Everything the Engine is configured with.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EngineConfig {
@@ -309,6 +330,8 @@ pub struct EngineConfig {
     pub conversation: ConversationConfig,
     /// First-response SLA.
     pub sla: SlaConfig,
+    /// Outbox delivery.
+    pub outbox: OutboxConfig,
     /// Canned replies: name -> language -> text.
     pub snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: language -> key -> text (see [`crate::texts::Text`]).

@@ -3,20 +3,25 @@
 pub mod config;
 pub mod engine;
 pub mod fold;
-pub mod lease;
 pub mod metrics;
+pub mod outbox;
 pub mod ports;
 pub mod report;
+pub mod split;
+pub mod stop;
 pub mod texts;
 pub mod types;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use config::{ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, SlaConfig};
-pub use engine::{AgentCommand, Engine, EngineError, Handled, TickReport, transcript_line};
-pub use lease::run_exclusive;
-pub use ports::{
-    Channel, ChannelError, Clock, Router, Sent, Store, StoreError, StoreResult, SystemClock,
+pub use config::{
+    ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
 };
+pub use engine::{
+    AgentCommand, DispatchReport, Engine, EngineError, Handled, TickReport, transcript_line,
+};
+pub use outbox::{Delivery, Destination, OutboxDepth, OutboxEntry, OutboxStatus};
+pub use ports::*;
+pub use stop::StopSignal;
 pub use types::*;

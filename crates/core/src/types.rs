@@ -168,6 +168,44 @@ pub struct Inbound {
     pub content: Content,
 }
 
+impl Inbound {
+    /// The update with every text it carries made storable on every backend: NUL characters,
+    /// which PostgreSQL refuses in text, become U+FFFD. Applied by the Engine before anything
+    /// is recorded, so SQLite, PostgreSQL and memory keep the same text.
+    pub fn sanitized(mut self) -> Inbound {
+        fn clean(s: &mut String) {
+            if s.contains('\0') {
+                *s = s.replace('\0', "\u{FFFD}");
+            }
+        }
+        clean(&mut self.platform_msg_id);
+        clean(&mut self.from.user_id);
+        clean(&mut self.from.display_name);
+        if let Some(l) = &mut self.from.locale {
+            clean(l);
+        }
+        clean(&mut self.at.chat_id);
+        if let Some(t) = &mut self.at.thread_id {
+            clean(t);
+        }
+        match &mut self.content {
+            Content::Text(t) | Content::Button(t) => clean(t),
+            Content::Files { files, caption } => {
+                if let Some(c) = caption {
+                    clean(c);
+                }
+                for f in files {
+                    clean(&mut f.file_ref);
+                    if let Some(n) = &mut f.file_name {
+                        clean(n);
+                    }
+                }
+            }
+        }
+        self
+    }
+}
+
 /// How a message body is to be read by the adapter that renders it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Markup {
@@ -267,6 +305,16 @@ pub struct TicketId(pub i64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MessageId(pub i64);
 
+/// Id of a recorded bot reply (the answer a customer marks solved or not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BotReplyId(pub i64);
+
+impl std::fmt::Display for BotReplyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Where a customer stands in the conversation with the bot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -277,7 +325,7 @@ pub enum ConversationState {
     /// The bot answered; "Solved" / "not solved" feedback may follow.
     Answered {
         /// The bot reply the feedback is for.
-        reply: i64,
+        reply: BotReplyId,
     },
     /// A ticket is open: messages go to the agents.
     InTicket {
@@ -583,8 +631,12 @@ pub enum EventKind {
     Tagged,
     /// A first-response reminder was sent.
     Reminder,
-    /// A send to a platform failed.
+    /// A send to a platform failed for good.
     SendFailed,
+    /// The platform lost the ticket's room (topic or thread deleted); a new one is opened.
+    RoomLost,
+    /// The customer cannot be reached (blocked the bot, left).
+    Unreachable,
 }
 
 impl EventKind {
@@ -602,6 +654,8 @@ impl EventKind {
             EventKind::Tagged => "tagged",
             EventKind::Reminder => "reminder",
             EventKind::SendFailed => "send_failed",
+            EventKind::RoomLost => "room_lost",
+            EventKind::Unreachable => "unreachable",
         }
     }
     /// Parses a stored name.
@@ -618,6 +672,8 @@ impl EventKind {
             "tagged" => EventKind::Tagged,
             "reminder" => EventKind::Reminder,
             "send_failed" => EventKind::SendFailed,
+            "room_lost" => EventKind::RoomLost,
+            "unreachable" => EventKind::Unreachable,
             _ => return None,
         })
     }
@@ -736,7 +792,7 @@ pub struct NewBotReply {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BotReply {
     /// Database id.
-    pub id: i64,
+    pub id: BotReplyId,
     /// The customer.
     pub customer: CustomerId,
     /// The question.

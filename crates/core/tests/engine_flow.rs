@@ -765,26 +765,30 @@ async fn first_response_reminders_once_per_level() {
 }
 
 #[tokio::test]
-async fn a_failed_room_is_acknowledged_recorded_and_retried() {
+async fn while_the_platform_is_down_everything_waits_in_the_outbox_in_order() {
     let h = harness();
     h.channel.set_failing(true);
     h.say("r", "/human").await;
     let t = h.ticket(1).await;
     assert!(t.room.is_none());
-    let events = h.store.ticket_events(t.id).await.unwrap();
-    assert!(
-        events
-            .iter()
-            .any(|e| e.kind == EventKind::SendFailed && e.detail.contains("open room"))
-    );
     // The customer's later messages are kept in the ticket meanwhile.
     h.say("r", "hello?").await;
+    assert!(h.channel.calls().is_empty());
+    let pending = h.store.ticket_outbox(t.id).await.unwrap();
+    assert!(pending.len() >= 3, "{pending:?}");
+    assert!(pending.iter().all(|p| p.status == OutboxStatus::Pending));
     h.channel.set_failing(false);
-    assert_eq!(h.engine.tick().await.unwrap().rooms_opened, 1);
+    // Not before the backoff has passed.
+    assert_eq!(h.engine.tick().await.unwrap().delivered, 0);
+    h.clock.advance_millis(1_000);
+    assert!(h.engine.tick().await.unwrap().delivered >= 3);
     let room = h.room(0);
-    let summary = &h.to_room(&room)[0];
-    assert!(summary.text.contains("hello?"), "{}", summary.text);
+    let in_room = h.to_room(&room);
+    assert_eq!(in_room[0].kind, MessageKind::Summary);
+    assert!(in_room.iter().any(|m| m.text == "hello?"), "{in_room:?}");
     assert_eq!(h.ticket(1).await.room, Some(room));
+    assert!(h.last_to_customer("r").text.contains("#1"));
+    assert!(h.store.ticket_outbox(t.id).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -85,7 +85,7 @@ fn reply(
     at: Timestamp,
 ) -> BotReply {
     BotReply {
-        id,
+        id: frontdesk_core::BotReplyId(id),
         customer: CustomerId(customer),
         question: q.into(),
         outcome,

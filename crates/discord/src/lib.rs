@@ -33,7 +33,7 @@ mod render;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use frontdesk_core::lease::StopSignal;
+use frontdesk_core::StopSignal;
 use frontdesk_core::{
     Attachment, AttachmentKind, Channel, ChannelError, Content, Endpoint, Engine, Inbound,
     OutMessage, Party, Platform, Role, Sent,
@@ -45,10 +45,14 @@ use serenity::all::{
     MessageInteractionMetadata, MessageType, Ready, RoleId,
 };
 use serenity::http::{Http, HttpBuilder, HttpError};
-use tracing::{debug, info, warn};
+use std::time::Duration;
+
+use tracing::{debug, error, info, warn};
 
 pub use render::escape_markdown;
 
+/// How often an event is handed to the Engine before it is kept as a dead letter.
+const HANDLE_ATTEMPTS: u32 = 3;
 /// How the Discord adapter is configured. Its `Debug` output hides the token.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct DiscordConfig {
@@ -191,16 +195,30 @@ struct DiscordChannel {
 /// Discord's error code for a message sent to an archived thread.
 const ARCHIVED_THREAD: isize = 50083;
 
-/// Maps a serenity error to the Engine's: 4xx is a refusal, anything else may be retried.
+/// Discord's error code for a channel (a ticket thread, a DM) that no longer exists.
+const UNKNOWN_CHANNEL: isize = 10003;
+/// Discord's error code for a user who cannot be messaged (DMs closed, bot blocked).
+const CANNOT_MESSAGE_USER: isize = 50007;
+/// Discord's error code for a user that no longer exists.
+const UNKNOWN_USER: isize = 10013;
+
+/// Maps a serenity error to the Engine's, which decides what the outbox does next: a 429 is
+/// waited out, an unknown channel is a room gone (or an unreachable customer), a user who
+/// cannot be messaged is unreachable, another 4xx is a refusal, anything else is retried.
 fn channel_error(e: serenity::Error) -> ChannelError {
     match &e {
         serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
             let status = r.status_code.as_u16();
             let text = format!("HTTP {status} ({}: {})", r.error.code, r.error.message);
-            if (400..500).contains(&status) && status != 429 {
-                ChannelError::Refused(text)
-            } else {
-                ChannelError::Unavailable(text)
+            match (status, r.error.code) {
+                // serenity keeps neither the body's `retry_after` nor the headers here.
+                (429, _) => ChannelError::RateLimited {
+                    retry_after_ms: 1000,
+                },
+                (_, UNKNOWN_CHANNEL) => ChannelError::RoomGone(text),
+                (_, CANNOT_MESSAGE_USER | UNKNOWN_USER) => ChannelError::Unreachable(text),
+                (400..=499, _) => ChannelError::Refused(text),
+                _ => ChannelError::Unavailable(text),
             }
         }
         _ => ChannelError::Unavailable(e.to_string()),
@@ -507,11 +525,39 @@ impl Handler {
         }
     }
 
+    /// Hands an event to the Engine. Discord does not deliver an event again, so one that
+    /// fails is retried (0.5, 1, 2 s apart), then kept as a dead letter (the customer is told
+    /// their message reached us); while even that fails (the database is down) the whole is
+    /// retried, backing off to 30 s, for as long as the process runs.
     async fn hand_over(&self, inbound: Inbound) {
         let id = inbound.platform_msg_id.clone();
-        match self.engine.handle(inbound).await {
-            Ok(h) => debug!(id, handled = ?h, "discord update handled"),
-            Err(e) => warn!(id, error = %e, "discord update failed in the engine"),
+        let mut pause = Duration::from_secs(1);
+        loop {
+            let mut last = String::new();
+            for attempt in 1..=HANDLE_ATTEMPTS {
+                match self.engine.handle(inbound.clone()).await {
+                    Ok(h) => {
+                        debug!(id, handled = ?h, "discord update handled");
+                        return;
+                    }
+                    Err(e) => {
+                        warn!(id, attempt, error = %e, "discord update failed in the engine");
+                        last = e.to_string();
+                        if attempt < HANDLE_ATTEMPTS {
+                            let wait = 500 * (1u64 << (attempt - 1));
+                            tokio::time::sleep(Duration::from_millis(wait)).await;
+                        }
+                    }
+                }
+            }
+            match self.engine.dead_letter(&inbound, &last).await {
+                Ok(_) => return,
+                Err(e) => {
+                    error!(id, error = %e, "discord update neither handled nor kept: retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                }
+            }
         }
     }
 

@@ -137,30 +137,10 @@ pub(crate) fn components(msg: &OutMessage) -> Vec<Value> {
 }
 
 /// Splits content into pieces of at most [`MAX_CONTENT`] characters, at line ends where
-/// possible and never right after a backslash (which would undo an escape).
+/// possible, never inside a grapheme and never right after a backslash (which would undo an
+/// escape).
 pub(crate) fn split(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= MAX_CONTENT {
-        return vec![text.to_owned()];
-    }
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < chars.len() {
-        let mut end = (start + MAX_CONTENT).min(chars.len());
-        if end < chars.len() {
-            if let Some(nl) = chars[start..end].iter().rposition(|c| *c == '\n')
-                && nl > MAX_CONTENT / 2
-            {
-                end = start + nl + 1;
-            }
-            while end > start + 1 && chars[end - 1] == '\\' {
-                end -= 1;
-            }
-        }
-        out.push(chars[start..end].iter().collect());
-        start = end;
-    }
-    out
+    frontdesk_core::split::split_text(text, MAX_CONTENT, frontdesk_core::split::char_len)
 }
 
 #[cfg(test)]

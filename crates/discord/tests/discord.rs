@@ -5,9 +5,10 @@ use frontdesk_testkit::{stop_signal, test_engine};
 use std::sync::Arc;
 use std::time::Duration;
 
+use frontdesk_core::ports::*;
 use frontdesk_core::testing::MemoryStore;
 use frontdesk_core::{
-    ChannelError, Endpoint, MessageKind, OutMessage, Platform, Router, Store, Ticket, TicketFilter,
+    ChannelError, Endpoint, MessageKind, OutMessage, Platform, Router, Ticket, TicketFilter,
     TicketStatus,
 };
 use frontdesk_discord::{DiscordAdapter, DiscordConfig, DiscordError};

@@ -21,19 +21,23 @@ use teloxide::{ApiError, RequestError};
 use tracing::{debug, warn};
 
 use crate::limit::{Limiter, Limits};
-use crate::render::{escape, render, split_text};
+use frontdesk_core::split::{split_text, utf16_len};
 
-/// Longest text piece (in source characters) put in one message; Telegram allows 4096
-/// characters after entity parsing, and escaping makes the HTML longer than the source.
-const TEXT_PIECE: usize = 3000;
-/// Longest caption Telegram accepts.
+use crate::render::{escape, render};
+
+/// Longest message text Telegram accepts, in UTF-16 code units after entity parsing.
+const TEXT_MAX: usize = 4096;
+/// Room left in each piece for what entity parsing cannot shrink.
+const TEXT_MARGIN: usize = 16;
+/// Longest caption Telegram accepts (UTF-16 code units).
 const CAPTION_MAX: usize = 1024;
 /// Longest forum topic name Telegram accepts.
 const TOPIC_NAME_MAX: usize = 128;
-/// How many times a request refused with 429 is retried after waiting.
-const MAX_RETRIES: u32 = 5;
-/// Longest single wait for a 429 (Telegram asks for seconds, rarely minutes).
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(120);
+/// How many times a request refused with 429 is retried here after a short wait; a longer
+/// wait, or a 429 that persists, goes back to the outbox, which waits it out durably.
+const MAX_RETRIES: u32 = 2;
+/// Longest 429 wait spent here rather than in the outbox.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
 
 /// Sends messages and manages forum topics for the Engine.
 pub(crate) struct TelegramChannel {
@@ -70,8 +74,10 @@ impl TelegramChannel {
 
     /// Sends a request through the rate limiter: a message to `chat` first waits for that
     /// chat's own limit (without holding up other chats), then every request for the global
-    /// spacing. A 429 (`RetryAfter`) is waited out and the request retried, up to
-    /// [`MAX_RETRIES`] times. Other errors are returned at once.
+    /// spacing. A short 429 (`RetryAfter` up to [`MAX_RETRY_WAIT`]) is waited out and the
+    /// request retried, up to [`MAX_RETRIES`] times; a longer or persisting one is returned
+    /// (as [`ChannelError::RateLimited`]) for the outbox to retry. Either way every other
+    /// request waits too. Other errors are returned at once.
     async fn call_in<R>(
         &self,
         chat: Option<ChatId>,
@@ -86,9 +92,11 @@ impl TelegramChannel {
         loop {
             self.limiter.acquire(chat).await;
             match req.send_ref().await {
-                Err(RequestError::RetryAfter(s)) if attempt < MAX_RETRIES => {
+                Err(RequestError::RetryAfter(s))
+                    if attempt < MAX_RETRIES && s.duration() <= MAX_RETRY_WAIT =>
+                {
                     attempt += 1;
-                    let wait = s.duration().min(MAX_RETRY_WAIT);
+                    let wait = s.duration();
                     warn!(
                         what,
                         attempt,
@@ -98,6 +106,15 @@ impl TelegramChannel {
                     // Hold back every other request too (as teloxide's Throttle does); the
                     // chat restarts with an empty bucket.
                     self.limiter.hold(chat, wait);
+                }
+                Err(RequestError::RetryAfter(s)) => {
+                    warn!(
+                        what,
+                        wait_secs = s.duration().as_secs(),
+                        "Telegram flood limit (429): left to the outbox"
+                    );
+                    self.limiter.hold(chat, s.duration());
+                    return Err(RequestError::RetryAfter(s));
                 }
                 other => return other,
             }
@@ -127,7 +144,12 @@ impl TelegramChannel {
             footer.push_str("\n\n");
             footer.push_str(&escape(m.trim()));
         }
-        let mut chunks: Vec<String> = split_text(&msg.text, TEXT_PIECE)
+        // Telegram counts UTF-16 code units of the text after entity parsing: the source text's
+        // count plus the header and footer (measured as HTML, which is never shorter) bounds it.
+        let budget = TEXT_MAX
+            .saturating_sub(utf16_len(&header) + utf16_len(&footer) + TEXT_MARGIN)
+            .max(256);
+        let mut chunks: Vec<String> = split_text(&msg.text, budget, utf16_len)
             .iter()
             .map(|p| render(p, msg.markup))
             .collect();
@@ -144,7 +166,7 @@ impl TelegramChannel {
             .collect();
 
         let mut ops = Vec::new();
-        let caption_fits = chunks.len() == 1 && chunks[0].chars().count() <= CAPTION_MAX;
+        let caption_fits = chunks.len() == 1 && utf16_len(&chunks[0]) <= CAPTION_MAX;
         let mut caption = String::new();
         if native.is_empty() || !caption_fits {
             ops.extend(chunks.into_iter().filter(|c| !c.is_empty()).map(Op::Text));
@@ -232,13 +254,46 @@ fn room_thread(e: &Endpoint) -> Result<ThreadId, ChannelError> {
     thread_of(e)?.ok_or_else(|| ChannelError::Refused(format!("{e} is not a forum topic")))
 }
 
-/// Maps a teloxide error to the core's.
+/// Maps a teloxide error to the core's, which decides what the outbox does next: a 429 waits
+/// `retry_after`; a blocked or deleted user is unreachable; a deleted forum topic is a room
+/// gone; network trouble and Telegram's own 5xx are retried; anything else is refused.
 pub(crate) fn channel_error(e: RequestError) -> ChannelError {
+    let text = e.to_string();
     match e {
-        RequestError::Api(_) | RequestError::MigrateToChatId(_) => {
-            ChannelError::Refused(e.to_string())
-        }
-        _ => ChannelError::Unavailable(e.to_string()),
+        RequestError::RetryAfter(s) => ChannelError::RateLimited {
+            retry_after_ms: u64::try_from(s.duration().as_millis()).unwrap_or(u64::MAX),
+        },
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+            | ApiError::ChatNotFound,
+        ) => ChannelError::Unreachable(text),
+        RequestError::Api(ApiError::Unknown(d)) => classify_description(&d, text),
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) => ChannelError::Refused(text),
+        _ => ChannelError::Unavailable(text),
+    }
+}
+
+/// Telegram errors teloxide does not name, by their description.
+fn classify_description(d: &str, text: String) -> ChannelError {
+    let lower = d.to_ascii_lowercase();
+    if lower.contains("thread not found")
+        || lower.contains("topic_deleted")
+        || lower.contains("topic_id_invalid")
+    {
+        ChannelError::RoomGone(text)
+    } else if lower.starts_with("forbidden") {
+        ChannelError::Unreachable(text)
+    } else if lower.contains("internal server error")
+        || lower.contains("bad gateway")
+        || lower.contains("gateway timeout")
+        || lower.contains("service unavailable")
+        || lower.contains("too many requests")
+    {
+        ChannelError::Unavailable(text)
+    } else {
+        ChannelError::Refused(text)
     }
 }
 
@@ -487,6 +542,67 @@ mod tests {
         let ops = ch.ops(&msg);
         assert_eq!(ops.len(), 2);
         assert!(texts(&ops)[0].starts_with("text:<b>a</b>\nxxx"));
+    }
+
+    #[test]
+    fn emoji_are_split_by_utf16_units_never_inside_one() {
+        let ch = channel(None);
+        // 2,048 emoji: 2,048 characters, 4,096 UTF-16 units, plus the agent line.
+        let msg = OutMessage::plain(
+            MessageKind::AgentReply {
+                agent: "Ann (support)".into(),
+            },
+            "😀".repeat(2048),
+        );
+        let ops = ch.ops(&msg);
+        assert_eq!(ops.len(), 2);
+        for o in texts(&ops) {
+            let t = o.trim_start_matches("text:");
+            assert!(
+                t.encode_utf16().count() <= TEXT_MAX,
+                "{}",
+                t.encode_utf16().count()
+            );
+            assert!(!t.contains('\u{FFFD}'));
+        }
+        let joined: String = texts(&ops).concat();
+        assert_eq!(joined.matches('😀').count(), 2048);
+    }
+
+    #[test]
+    fn errors_decide_what_the_outbox_does() {
+        use teloxide::types::Seconds;
+        let api = |d: &str| RequestError::Api(ApiError::Unknown(d.into()));
+        assert!(matches!(
+            channel_error(RequestError::RetryAfter(Seconds::from_seconds(7))),
+            ChannelError::RateLimited {
+                retry_after_ms: 7000
+            }
+        ));
+        assert!(matches!(
+            channel_error(RequestError::Api(ApiError::BotBlocked)),
+            ChannelError::Unreachable(_)
+        ));
+        assert!(matches!(
+            channel_error(api("Bad Request: message thread not found")),
+            ChannelError::RoomGone(_)
+        ));
+        assert!(matches!(
+            channel_error(api("Bad Request: TOPIC_DELETED")),
+            ChannelError::RoomGone(_)
+        ));
+        assert!(matches!(
+            channel_error(api("Forbidden: bot was blocked by the user")),
+            ChannelError::Unreachable(_)
+        ));
+        assert!(matches!(
+            channel_error(api("Internal Server Error")),
+            ChannelError::Unavailable(_)
+        ));
+        assert!(matches!(
+            channel_error(api("Bad Request: message is too long")),
+            ChannelError::Refused(_)
+        ));
     }
 
     #[test]

@@ -226,14 +226,33 @@ async fn serve(sh: Arc<Shared>, key: Key) {
         };
         let Job { update, _place } = job;
         let id = update.id.0;
-        // In a task of its own: a panic while handling one update must not stall the chat.
-        let handled = tokio::spawn({
-            let sh = sh.clone();
-            async move { sh.adapter.process(&sh.engine, update, &sh.ctx).await }
-        })
-        .await;
-        if let Err(e) = handled {
-            warn!(update = id, error = %e, "handling a Telegram update panicked; update skipped");
+        // Until it is done: a database outage holds this chat's updates (and the offset) back,
+        // never loses them. In a task of its own: a panic must not stall the chat.
+        let mut wait = Duration::from_millis(500);
+        loop {
+            let handled = tokio::spawn({
+                let (sh, update) = (sh.clone(), update.clone());
+                async move { sh.adapter.process(&sh.engine, update, &sh.ctx).await }
+            })
+            .await;
+            match handled {
+                Ok(true) => break,
+                Ok(false) if !sh.closed.load(std::sync::atomic::Ordering::SeqCst) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+                Ok(false) => {
+                    // Stopping: left unfinished, so the offset stays below it and it comes
+                    // again after the restart.
+                    drop(_place);
+                    sh.done.notify_one();
+                    return;
+                }
+                Err(e) => {
+                    warn!(update = id, error = %e, "handling a Telegram update panicked; update skipped");
+                    break;
+                }
+            }
         }
         drop(_place);
         lock(&sh.progress).unfinished.remove(&id);

@@ -73,7 +73,7 @@
 //! start.
 //!
 //! ```no_run
-//! # async fn demo(engine: std::sync::Arc<frontdesk_core::Engine>, stop: frontdesk_core::lease::StopSignal) {
+//! # async fn demo(engine: std::sync::Arc<frontdesk_core::Engine>, stop: frontdesk_core::StopSignal) {
 //! use frontdesk_telegram::{TelegramAdapter, TelegramConfig};
 //! let adapter = TelegramAdapter::new(TelegramConfig {
 //!     token: "123:abc".into(),
@@ -116,10 +116,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::lease::StopSignal;
-use frontdesk_core::{
-    Channel, Content, Engine, EngineError, Handled, Inbound, Platform, Role, StoreError,
-};
+use frontdesk_core::StopSignal;
+use frontdesk_core::{Channel, Content, Engine, Handled, Inbound, Platform, Role, StoreError};
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, CallbackQuery, Update, UpdateKind};
@@ -462,8 +460,9 @@ impl TelegramAdapter {
     }
 
     /// Handles one update; never fails (errors are logged). Returns whether the update is
-    /// done with: handed to the Engine, or not for Frontdesk; `false` when the Store kept
-    /// failing, so a redelivery may succeed (polling skips it, the webhook answers 500).
+    /// done with: handed to the Engine (or kept as a dead letter), or not for Frontdesk;
+    /// `false` when the Store kept failing, so it must come again (polling retries it and
+    /// does not move the offset past it, the webhook answers 500 so Telegram redelivers).
     async fn process(&self, engine: &Engine, update: Update, ctx: &PollContext) -> bool {
         let id = update.id.0;
         match update.kind {
@@ -491,9 +490,12 @@ impl TelegramAdapter {
         }
     }
 
-    /// Hands an inbound update to the Engine, retrying a few times when the Store fails.
-    /// Returns `false` when the Store still failed at the last attempt.
+    /// Hands an inbound update to the Engine, retrying a few times (0.5, 1, 2 s apart) when
+    /// it fails. An update that still fails is kept as a dead letter, and the customer told
+    /// their message reached us (see [`Engine::dead_letter`]). Returns `false` only when even
+    /// that failed (the database is down): the update is not done, and must come again.
     async fn handle(&self, engine: &Engine, inbound: Inbound) -> bool {
+        let mut last = String::new();
         for attempt in 1..=HANDLE_ATTEMPTS {
             match engine.handle(inbound.clone()).await {
                 Ok(Handled::Done) => return true,
@@ -505,21 +507,23 @@ impl TelegramAdapter {
                     debug!(id = %inbound.platform_msg_id, "update ignored by the Engine");
                     return true;
                 }
-                Err(e @ EngineError::Store(_)) if attempt < HANDLE_ATTEMPTS => {
-                    warn!(id = %inbound.platform_msg_id, attempt, error = %e, "handling failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
-                }
-                Err(e @ EngineError::Store(_)) => {
-                    error!(id = %inbound.platform_msg_id, error = %e, "handling failed; update skipped");
-                    return false;
-                }
                 Err(e) => {
-                    error!(id = %inbound.platform_msg_id, error = %e, "handling failed; update skipped");
-                    return true;
+                    warn!(id = %inbound.platform_msg_id, attempt, error = %e, "handling failed");
+                    last = e.to_string();
+                    if attempt < HANDLE_ATTEMPTS {
+                        let wait = 500 * (1u64 << (attempt - 1));
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
+                    }
                 }
             }
         }
-        false
+        match engine.dead_letter(&inbound, &last).await {
+            Ok(_) => true,
+            Err(e) => {
+                error!(id = %inbound.platform_msg_id, error = %e, "update neither handled nor kept: it comes again");
+                false
+            }
+        }
     }
 
     /// A button press: answered at once, its keyboard removed, then handed to the Engine.

@@ -120,42 +120,6 @@ fn inline(s: &str, out: &mut String) {
     }
 }
 
-/// Splits text into pieces of at most `max` characters, at line breaks where possible (a line
-/// longer than `max` is cut).
-pub(crate) fn split_text(text: &str, max: usize) -> Vec<String> {
-    let max = max.max(1);
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut cur_len = 0;
-    for line in text.split_inclusive('\n') {
-        let len = line.chars().count();
-        if cur_len + len <= max {
-            cur.push_str(line);
-            cur_len += len;
-            continue;
-        }
-        if len <= max {
-            out.push(std::mem::take(&mut cur));
-            cur.push_str(line);
-            cur_len = len;
-            continue;
-        }
-        // A line longer than a piece: fill the current piece, then cut the rest.
-        for c in line.chars() {
-            if cur_len == max {
-                out.push(std::mem::take(&mut cur));
-                cur_len = 0;
-            }
-            cur.push(c);
-            cur_len += 1;
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,17 +167,5 @@ mod tests {
             markdown_to_html("[a\"b](https://x.example/?q=\"1\"&r=2)"),
             "<a href=\"https://x.example/?q=&quot;1&quot;&amp;r=2\">a&quot;b</a>"
         );
-    }
-
-    #[test]
-    fn splitting() {
-        assert_eq!(split_text("ab\ncd\nef", 5), vec!["ab\n", "cd\nef"]);
-        assert_eq!(split_text("ab\ncd\nef", 6), vec!["ab\ncd\n", "ef"]);
-        assert_eq!(split_text("abcdefg", 3), vec!["abc", "def", "g"]);
-        assert!(split_text("", 3).is_empty());
-        let long = "ä".repeat(10_000);
-        let parts = split_text(&long, 3000);
-        assert_eq!(parts.len(), 4);
-        assert_eq!(parts.concat(), long);
     }
 }

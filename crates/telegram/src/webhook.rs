@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use frontdesk_core::Engine;
-use frontdesk_core::lease::StopSignal;
+use frontdesk_core::StopSignal;
 use teloxide::RequestError;
 use teloxide::payloads::{SetWebhook, SetWebhookSetters};
 use teloxide::prelude::*;

@@ -5,8 +5,9 @@ use frontdesk_testkit::{stop_signal, test_engine};
 use std::sync::Arc;
 use std::time::Duration;
 
+use frontdesk_core::ports::*;
 use frontdesk_core::testing::MemoryStore;
-use frontdesk_core::{AuthorKind, Engine, Router, Store, TicketFilter, TicketId, TicketStatus};
+use frontdesk_core::{AuthorKind, Engine, Router, TicketFilter, TicketId, TicketStatus};
 use frontdesk_telegram::{OFFSET_CURSOR, TelegramAdapter, TelegramConfig, TelegramError};
 use frontdesk_testkit::telegram::{BOT_USERNAME, FakeTelegram, Request};
 use tokio::sync::oneshot;
@@ -518,8 +519,15 @@ async fn a_refused_topic_is_reported_and_opened_by_the_next_tick() {
         "the failure is recorded with the ticket: {events:?}"
     );
 
-    let report = bot.engine.tick().await.unwrap();
-    assert_eq!(report.rooms_opened, 1);
+    // The outbox retries after its backoff (1 s): tick until it has delivered the summary.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while bot.engine.tick().await.unwrap().delivered == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the room was never opened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let topic = tg.wait_for(|r| r.is("createForumTopic") && r.ok).await;
     let thread = topic.result["message_thread_id"].as_i64().unwrap();
     tg.wait_for(|r| {

@@ -6,9 +6,10 @@ use frontdesk_testkit::{stop_signal, test_engine};
 use std::sync::Arc;
 use std::time::Duration;
 
+use frontdesk_core::ports::*;
 use frontdesk_core::testing::MemoryStore;
 use frontdesk_core::{
-    AuthorKind, Endpoint, Party, Platform, Role, Router, Store, TicketFilter, Timestamp,
+    AuthorKind, Endpoint, Party, Platform, Role, Router, TicketFilter, Timestamp,
 };
 use frontdesk_telegram::{TelegramAdapter, TelegramConfig, TelegramError, WebhookConfig};
 use frontdesk_testkit::telegram::{FakeTelegram, Request};

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use frontdesk_core::lease::StopSignal;
+use frontdesk_core::StopSignal;
 use frontdesk_core::{DeskConfig, Engine, EngineConfig, Router, Store, SystemClock};
 use frontdesk_kb::Kb;
 use tokio::sync::oneshot;

@@ -1,18 +1,20 @@
-//! The ports: what the Engine needs from the outside world.
+//! The Store port, split into role traits of a few required methods each.
 //!
-//! - [`Store`]: persistence (SQLite/PostgreSQL in `frontdesk-store`, in memory for tests);
-//! - [`Channel`]: one per platform, renders and sends messages, opens ticket rooms;
-//! - [`Clock`]: the time, so SLA timers and metrics are tested without sleeping.
-
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+//! [`Data`] is everything that can be read and written; a [`Store`] is `Data` plus
+//! [`Store::begin`], which starts a [`UnitOfWork`]: the same `Data`, inside one transaction,
+//! serialised per key (a customer) across every replica sharing the database. The Engine
+//! handles each inbound update in one unit of work, so an update either changed everything it
+//! decided (state, messages, ticket changes, bot replies, outbox rows) or nothing.
+//!
+//! Implementations: `frontdesk_store::SqlStore` (SQLite, PostgreSQL) and, behind the
+//! `testing` feature, [`crate::testing::MemoryStore`]. Both pass the same conformance suite.
 
 use async_trait::async_trait;
 
+use crate::outbox::*;
 use crate::types::*;
 
-/// An error of a [`Store`] backend.
+/// An error of a Store backend.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -33,12 +35,9 @@ pub enum StoreError {
 /// Result of a Store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Persistence port. Every method is atomic on its own.
-///
-/// Implementations: `frontdesk_store::SqlStore` (SQLite, PostgreSQL) and, behind the `testing`
-/// feature, [`crate::testing::MemoryStore`]. Both pass the same conformance suite.
+/// Customers and what the bot knows about them.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait CustomerStore: Send + Sync {
     /// Finds or creates the customer behind `party`, updating their name and last endpoint.
     async fn upsert_customer(
         &self,
@@ -56,7 +55,11 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
     /// Sets the language the bot speaks with a customer.
     async fn set_customer_lang(&self, id: CustomerId, lang: &str) -> StoreResult<()>;
+}
 
+/// The transcript, and the updates that could not be handled.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
     /// Records a message. Returns `None`, changing nothing, when a message with the same
     /// `platform_msg` was recorded before (a replayed update).
     async fn record_message(&self, msg: &NewMessage) -> StoreResult<Option<MessageId>>;
@@ -68,7 +71,21 @@ pub trait Store: Send + Sync {
         customer: CustomerId,
         limit: usize,
     ) -> StoreResult<Vec<Message>>;
+    /// Keeps an update that could not be handled, with the error. Returns false, changing
+    /// nothing, when that update was kept before.
+    async fn record_dead_letter(
+        &self,
+        inbound: &Inbound,
+        error: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The updates that could not be handled, newest first.
+    async fn dead_letters(&self, limit: usize) -> StoreResult<Vec<DeadLetter>>;
+}
 
+/// Tickets: opening, finding, rooms, timeline.
+#[async_trait]
+pub trait TicketStore: Send + Sync {
     /// Opens a ticket: takes the desk's next number (no gaps, no duplicates, also across
     /// replicas), records the `opened` event and attaches the customer's ticketless messages
     /// since `transcript_since`.
@@ -81,15 +98,29 @@ pub trait Store: Send + Sync {
     async fn ticket_by_room(&self, room: &Endpoint) -> StoreResult<Option<Ticket>>;
     /// Tickets, newest first.
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
-    /// Records the room opened for a ticket.
+    /// Records the room opened for a ticket, or forgets it (`None`: the platform lost it).
     async fn set_ticket_room(
         &self,
         id: TicketId,
-        room: &Endpoint,
+        room: Option<&Endpoint>,
         customer_in_room: bool,
     ) -> StoreResult<()>;
-    /// Open tickets of a desk whose room could not be opened yet.
-    async fn tickets_without_room(&self, desk: &str) -> StoreResult<Vec<Ticket>>;
+    /// Appends an event to a ticket's timeline.
+    async fn add_event(
+        &self,
+        id: TicketId,
+        kind: EventKind,
+        actor: Option<&Agent>,
+        detail: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// A ticket's timeline, oldest first.
+    async fn ticket_events(&self, id: TicketId) -> StoreResult<Vec<TicketEvent>>;
+}
+
+/// What agents do to a ticket. Each guarded change records its event in the same transaction.
+#[async_trait]
+pub trait TicketWorkStore: Send + Sync {
     /// Claims a ticket for an agent; of two agents claiming at once exactly one wins.
     async fn claim_ticket(
         &self,
@@ -142,45 +173,26 @@ pub trait Store: Send + Sync {
         actor: &Agent,
         now: Timestamp,
     ) -> StoreResult<Vec<String>>;
-    /// Appends an event to a ticket's timeline.
-    async fn add_event(
-        &self,
-        id: TicketId,
-        kind: EventKind,
-        actor: Option<&Agent>,
-        detail: &str,
-        now: Timestamp,
-    ) -> StoreResult<()>;
-    /// A ticket's timeline, oldest first.
-    async fn ticket_events(&self, id: TicketId) -> StoreResult<Vec<TicketEvent>>;
-    /// Takes the first-response reminders that are due: open tickets without an agent reply
-    /// whose age reached `level × target_ms` for a level above the reminders already sent, up
-    /// to `max_level`. Each (ticket, level) is returned to exactly one caller, also across
-    /// replicas sharing one database.
-    async fn take_due_reminders(
-        &self,
-        desk: &str,
-        now: Timestamp,
-        target_ms: i64,
-        max_level: i64,
-    ) -> StoreResult<Vec<(Ticket, i64)>>;
+}
 
+/// What the bot answered, what customers thought of it, and the satisfaction surveys.
+#[async_trait]
+pub trait FeedbackStore: Send + Sync {
     /// Records what the bot did with a question.
-    async fn record_bot_reply(&self, reply: &NewBotReply) -> StoreResult<i64>;
+    async fn record_bot_reply(&self, reply: &NewBotReply) -> StoreResult<BotReplyId>;
     /// A recorded bot reply.
-    async fn bot_reply(&self, id: i64) -> StoreResult<Option<BotReply>>;
+    async fn bot_reply(&self, id: BotReplyId) -> StoreResult<Option<BotReply>>;
     /// Sets the customer's verdict on a bot reply, once. False when the reply is not the
     /// customer's or had a verdict already.
     async fn set_bot_reply_feedback(
         &self,
-        id: i64,
+        id: BotReplyId,
         customer: CustomerId,
         feedback: Feedback,
         now: Timestamp,
     ) -> StoreResult<bool>;
     /// Bot replies since a time, oldest first (for metrics and reports).
     async fn bot_replies_since(&self, since: Timestamp) -> StoreResult<Vec<BotReply>>;
-
     /// Records that the survey of a ticket was offered (at each close).
     async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()>;
     /// Records the 1–5 score.
@@ -190,12 +202,15 @@ pub trait Store: Send + Sync {
     async fn survey_comment(&self, ticket: TicketId, comment: &str) -> StoreResult<()>;
     /// The survey of a ticket.
     async fn survey(&self, ticket: TicketId) -> StoreResult<Option<Survey>>;
+}
 
+/// Work shared by replicas: adapter cursors, leases, due reminders.
+#[async_trait]
+pub trait ScheduleStore: Send + Sync {
     /// An adapter's cursor (for example the Telegram update offset).
     async fn cursor(&self, name: &str) -> StoreResult<Option<String>>;
     /// Sets an adapter's cursor.
     async fn set_cursor(&self, name: &str, value: &str) -> StoreResult<()>;
-
     /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`. True when `holder`
     /// holds it afterwards: it was free, expired, or already theirs. Of several replicas asking
     /// at once exactly one wins; when the holder dies its lease expires and another takes over
@@ -209,96 +224,91 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<bool>;
     /// Gives the lease up if `holder` holds it.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+    /// Takes the first-response reminders that are due: open tickets without an agent reply
+    /// whose age reached `level × target_ms` for a level above the reminders already sent, up
+    /// to `max_level`. Each (ticket, level) is returned to exactly one caller, also across
+    /// replicas sharing one database.
+    async fn take_due_reminders(
+        &self,
+        desk: &str,
+        now: Timestamp,
+        target_ms: i64,
+        max_level: i64,
+    ) -> StoreResult<Vec<(Ticket, i64)>>;
 }
 
-/// An error of a [`Channel`].
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ChannelError {
-    /// The platform refused the request (bad chat, missing rights, message too long...).
-    #[error("platform refused: {0}")]
-    Refused(String),
-    /// The platform could not be reached or failed; the send may be retried.
-    #[error("platform unavailable: {0}")]
-    Unavailable(String),
-    /// No channel is configured for the platform.
-    #[error("no channel for platform {0}")]
-    NoChannel(Platform),
-}
-
-/// A message a platform accepted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Sent {
-    /// The platform's id of the sent message, if it has one.
-    pub message_id: Option<String>,
-}
-
-/// Outbound port: one implementation per platform.
+/// The durable outbox (see [`crate::outbox`]).
 #[async_trait]
-pub trait Channel: Send + Sync {
-    /// The platform this channel serves.
-    fn platform(&self) -> Platform;
-    /// Sends a message.
-    async fn send(&self, to: &Endpoint, msg: &OutMessage) -> Result<Sent, ChannelError>;
-    /// Opens a ticket room (a thread or forum topic) in the desk; returns its endpoint.
-    async fn open_room(&self, desk: &Endpoint, title: &str) -> Result<Endpoint, ChannelError>;
-    /// Renames a room.
-    async fn rename_room(&self, _room: &Endpoint, _title: &str) -> Result<(), ChannelError> {
-        Ok(())
-    }
-    /// Closes (archives) a room.
-    async fn close_room(&self, _room: &Endpoint) -> Result<(), ChannelError> {
-        Ok(())
-    }
-    /// Reopens a closed room.
-    async fn reopen_room(&self, _room: &Endpoint) -> Result<(), ChannelError> {
-        Ok(())
-    }
+pub trait OutboxStore: Send + Sync {
+    /// Writes a row to deliver.
+    async fn enqueue(&self, row: &NewOutbound) -> StoreResult<OutboxId>;
+    /// Claims, for `holder` until `now + claim_ms`, the first pending row of each queue
+    /// (of `queues` only, when given) that is due and not claimed by a live holder, up to
+    /// `limit` rows. Each row is returned to one caller at a time, also across replicas; a
+    /// queue's next row is never returned before its first one is delivered or failed.
+    async fn claim_due(
+        &self,
+        holder: &str,
+        now: Timestamp,
+        claim_ms: i64,
+        limit: usize,
+        queues: Option<&[String]>,
+    ) -> StoreResult<Vec<Outbound>>;
+    /// Marks a row delivered, with the platform's message id.
+    async fn outbox_delivered(
+        &self,
+        id: OutboxId,
+        platform_msg_id: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Releases a row for another attempt at `next_at`, counting a failed attempt.
+    async fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: &str) -> StoreResult<()>;
+    /// Gives a row up for good.
+    async fn outbox_failed(&self, id: OutboxId, error: &str, now: Timestamp) -> StoreResult<()>;
+    /// Pending rows per platform, with the age of the oldest.
+    async fn outbox_depth(&self) -> StoreResult<Vec<OutboxDepth>>;
+    /// A ticket's rows that are pending or failed, oldest first.
+    async fn ticket_outbox(&self, ticket: TicketId) -> StoreResult<Vec<OutboxEntry>>;
 }
 
-/// Routes outbound calls to the channel of each platform, so a customer on one platform can be
-/// served from a desk on another.
-#[derive(Clone, Default)]
-pub struct Router {
-    channels: HashMap<Platform, Arc<dyn Channel>>,
+/// Everything a Store can read and write: implemented by a [`Store`] and by its
+/// [`UnitOfWork`] alike.
+pub trait Data:
+    CustomerStore
+    + MessageStore
+    + TicketStore
+    + TicketWorkStore
+    + FeedbackStore
+    + ScheduleStore
+    + OutboxStore
+{
 }
 
-impl Router {
-    /// An empty router.
-    pub fn new() -> Router {
-        Router::default()
-    }
-
-    /// Adds (or replaces) the channel of its platform.
-    pub fn with(mut self, channel: Arc<dyn Channel>) -> Router {
-        self.channels.insert(channel.platform(), channel);
-        self
-    }
-
-    /// The channel of a platform.
-    pub fn get(&self, platform: &Platform) -> Result<&Arc<dyn Channel>, ChannelError> {
-        self.channels
-            .get(platform)
-            .ok_or_else(|| ChannelError::NoChannel(platform.clone()))
-    }
+impl<T> Data for T where
+    T: CustomerStore
+        + MessageStore
+        + TicketStore
+        + TicketWorkStore
+        + FeedbackStore
+        + ScheduleStore
+        + OutboxStore
+        + ?Sized
+{
 }
 
-/// Time port.
-pub trait Clock: Send + Sync {
-    /// Now.
-    fn now(&self) -> Timestamp;
+/// Persistence port: [`Data`] plus units of work.
+#[async_trait]
+pub trait Store: Data {
+    /// Begins a unit of work: one transaction, in which every [`Data`] call takes effect
+    /// together at [`UnitOfWork::commit`] or not at all (dropping the unit rolls it back).
+    /// Units with the same `key` run one at a time, also across replicas (a row or advisory
+    /// lock taken inside the transaction); the Engine uses the customer as the key.
+    async fn begin(&self, key: &str) -> StoreResult<Box<dyn UnitOfWork>>;
 }
 
-/// The system's clock.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        Timestamp(ms)
-    }
+/// One transaction of a [`Store`] (see [`Store::begin`]).
+#[async_trait]
+pub trait UnitOfWork: Data {
+    /// Makes every change of the unit durable at once.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -14,15 +14,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use crate::ports::{Clock, Store};
-
-/// A future that resolves when the job must stop (lease lost or shutdown).
-pub type StopSignal = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+use frontdesk_core::{Clock, StopSignal, Store};
 
 /// Runs `job` whenever this replica (`holder`) holds the lease `name`, until `shutdown`
 /// resolves. The job gets a [`StopSignal`] it must honour; when the job returns on its own it
 /// is started again (after a pause) as long as the lease is held.
-pub async fn run_exclusive<J, F>(
+pub(crate) async fn run_exclusive<J, F>(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     name: &str,
@@ -103,13 +100,13 @@ pub async fn run_exclusive<J, F>(
     }
 }
 
-#[cfg(all(test, feature = "testing"))]
+#[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::testing::MemoryStore;
-    use crate::types::Timestamp;
+    use frontdesk_core::Timestamp;
+    use frontdesk_core::testing::MemoryStore;
 
     /// A clock driven by tokio's (paused) time.
     struct TokioClock(tokio::time::Instant);

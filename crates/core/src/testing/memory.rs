@@ -1,171 +1,15 @@
-//! In-memory ports for tests of any crate (feature `testing`): [`MemoryStore`],
-//! [`RecordingChannel`] and [`ManualClock`].
+//! [`MemoryStore`]: the Store port in memory, with units of work and the outbox.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
+use crate::outbox::*;
 use crate::ports::*;
 use crate::types::*;
 
-/// A clock that moves only when told.
-#[derive(Debug, Default)]
-pub struct ManualClock(AtomicI64);
-
-impl ManualClock {
-    /// A clock at `start`.
-    pub fn new(start: Timestamp) -> Arc<ManualClock> {
-        Arc::new(ManualClock(AtomicI64::new(start.0)))
-    }
-    /// Moves the clock forward.
-    pub fn advance_minutes(&self, minutes: i64) {
-        self.0.fetch_add(minutes * 60_000, Ordering::SeqCst);
-    }
-    /// Moves the clock forward by milliseconds.
-    pub fn advance_millis(&self, ms: i64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        Timestamp(self.0.load(Ordering::SeqCst))
-    }
-}
-
-/// One call a [`RecordingChannel`] received.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Call {
-    /// `send`.
-    Send(Endpoint, OutMessage),
-    /// `open_room` with its title; the room it returned.
-    OpenRoom(String, Endpoint),
-    /// `rename_room`.
-    Rename(Endpoint, String),
-    /// `close_room`.
-    Close(Endpoint),
-    /// `reopen_room`.
-    Reopen(Endpoint),
-}
-
-/// A Channel that records every call; rooms are `room-N` threads of the desk chat.
-pub struct RecordingChannel {
-    platform: Platform,
-    calls: Mutex<Vec<Call>>,
-    rooms: AtomicI64,
-    fail: AtomicBool,
-}
-
-impl RecordingChannel {
-    /// A channel for `platform`.
-    pub fn new(platform: Platform) -> Arc<RecordingChannel> {
-        Arc::new(RecordingChannel {
-            platform,
-            calls: Mutex::new(Vec::new()),
-            rooms: AtomicI64::new(0),
-            fail: AtomicBool::new(false),
-        })
-    }
-
-    /// Makes every call fail with [`ChannelError::Unavailable`] (true) or succeed (false).
-    pub fn set_failing(&self, fail: bool) {
-        self.fail.store(fail, Ordering::SeqCst);
-    }
-
-    /// All calls so far.
-    pub fn calls(&self) -> Vec<Call> {
-        self.calls.lock().unwrap().clone()
-    }
-
-    /// Messages sent to `to`, in order.
-    pub fn sent_to(&self, to: &Endpoint) -> Vec<OutMessage> {
-        self.calls()
-            .into_iter()
-            .filter_map(|c| match c {
-                Call::Send(e, m) if &e == to => Some(m),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// Rooms opened, with their titles.
-    pub fn rooms(&self) -> Vec<(String, Endpoint)> {
-        self.calls()
-            .into_iter()
-            .filter_map(|c| match c {
-                Call::OpenRoom(t, e) => Some((t, e)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// Forgets the calls so far.
-    pub fn clear(&self) {
-        self.calls.lock().unwrap().clear();
-    }
-
-    fn check(&self) -> Result<(), ChannelError> {
-        if self.fail.load(Ordering::SeqCst) {
-            Err(ChannelError::Unavailable("test channel set to fail".into()))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-#[async_trait]
-impl Channel for RecordingChannel {
-    fn platform(&self) -> Platform {
-        self.platform.clone()
-    }
-    async fn send(&self, to: &Endpoint, msg: &OutMessage) -> Result<Sent, ChannelError> {
-        self.check()?;
-        let mut calls = self.calls.lock().unwrap();
-        calls.push(Call::Send(to.clone(), msg.clone()));
-        Ok(Sent {
-            message_id: Some(calls.len().to_string()),
-        })
-    }
-    async fn open_room(&self, desk: &Endpoint, title: &str) -> Result<Endpoint, ChannelError> {
-        self.check()?;
-        // Unique across channel instances, as a platform's thread ids are across replicas.
-        static ROOMS: AtomicI64 = AtomicI64::new(0);
-        self.rooms.fetch_add(1, Ordering::SeqCst);
-        let n = ROOMS.fetch_add(1, Ordering::SeqCst) + 1;
-        let room = Endpoint {
-            platform: desk.platform.clone(),
-            chat_id: desk.chat_id.clone(),
-            thread_id: Some(format!("room-{n}")),
-        };
-        self.calls
-            .lock()
-            .unwrap()
-            .push(Call::OpenRoom(title.to_owned(), room.clone()));
-        Ok(room)
-    }
-    async fn rename_room(&self, room: &Endpoint, title: &str) -> Result<(), ChannelError> {
-        self.check()?;
-        self.calls
-            .lock()
-            .unwrap()
-            .push(Call::Rename(room.clone(), title.to_owned()));
-        Ok(())
-    }
-    async fn close_room(&self, room: &Endpoint) -> Result<(), ChannelError> {
-        self.check()?;
-        self.calls.lock().unwrap().push(Call::Close(room.clone()));
-        Ok(())
-    }
-    async fn reopen_room(&self, room: &Endpoint) -> Result<(), ChannelError> {
-        self.check()?;
-        self.calls.lock().unwrap().push(Call::Reopen(room.clone()));
-        Ok(())
-    }
-}
-
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Inner {
     customers: Vec<Customer>,
     messages: Vec<Message>,
@@ -177,13 +21,44 @@ struct Inner {
     surveys: Vec<Survey>,
     cursors: HashMap<String, String>,
     leases: HashMap<String, (String, i64)>,
+    outbox: Vec<OutRow>,
+    dead: Vec<DeadLetter>,
+    dead_keys: BTreeSet<(Platform, String)>,
+}
+
+#[derive(Clone)]
+struct OutRow {
+    id: OutboxId,
+    row: NewOutbound,
+    status: OutboxStatus,
+    attempts: i64,
+    next_at: i64,
+    claim: Option<(String, i64)>,
+    error: Option<String>,
+    platform_msg_id: Option<String>,
+}
+
+#[derive(Default)]
+struct Shared {
+    inner: Mutex<Inner>,
+    /// Held by the unit of work in progress; every call outside a unit waits for it, so a unit
+    /// sees no concurrent change and its rollback loses nobody else's.
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The unit of work a [`MemoryStore`] view is in.
+struct Unit {
+    _gate: tokio::sync::OwnedMutexGuard<()>,
+    /// The state at `begin`, put back unless the unit commits.
+    backup: Mutex<Option<Inner>>,
 }
 
 /// A Store in memory, with the same semantics as the SQL stores (it passes the same
-/// conformance suite in `frontdesk-store`).
+/// conformance suite in `frontdesk-store`). Units of work run one at a time.
 #[derive(Default)]
 pub struct MemoryStore {
-    inner: Mutex<Inner>,
+    shared: Arc<Shared>,
+    unit: Option<Unit>,
 }
 
 impl MemoryStore {
@@ -192,9 +67,64 @@ impl MemoryStore {
         Arc::new(MemoryStore::default())
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> StoreResult<T>) -> StoreResult<T> {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+    async fn with<T: Send>(
+        &self,
+        f: impl FnOnce(&mut Inner) -> StoreResult<T> + Send,
+    ) -> StoreResult<T> {
+        let _gate = match &self.unit {
+            Some(_) => None,
+            None => Some(self.shared.gate.lock().await),
+        };
+        let mut g = self.shared.inner.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut g)
+    }
+}
+
+impl Drop for MemoryStore {
+    fn drop(&mut self) {
+        if let Some(u) = &self.unit
+            && let Some(backup) = u.backup.lock().unwrap_or_else(|p| p.into_inner()).take()
+        {
+            *self.shared.inner.lock().unwrap_or_else(|p| p.into_inner()) = backup;
+        }
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn begin(&self, _key: &str) -> StoreResult<Box<dyn UnitOfWork>> {
+        if self.unit.is_some() {
+            return Err(StoreError::Conflict(
+                "a unit of work inside a unit of work".into(),
+            ));
+        }
+        let gate = self.shared.gate.clone().lock_owned().await;
+        let backup = self
+            .shared
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Ok(Box::new(MemoryStore {
+            shared: self.shared.clone(),
+            unit: Some(Unit {
+                _gate: gate,
+                backup: Mutex::new(Some(backup)),
+            }),
+        }))
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for MemoryStore {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        match &self.unit {
+            Some(u) => {
+                u.backup.lock().unwrap_or_else(|p| p.into_inner()).take();
+                Ok(())
+            }
+            None => Err(StoreError::Conflict("commit outside a unit of work".into())),
+        }
     }
 }
 
@@ -203,6 +133,12 @@ fn not_found(what: &str) -> StoreError {
 }
 
 impl Inner {
+    fn row_mut(&mut self, id: OutboxId) -> StoreResult<&mut OutRow> {
+        self.outbox
+            .iter_mut()
+            .find(|r| r.id == id)
+            .ok_or_else(|| not_found("outbox row"))
+    }
     fn ticket_mut(&mut self, id: TicketId) -> StoreResult<&mut Ticket> {
         self.tickets
             .iter_mut()
@@ -229,7 +165,7 @@ impl Inner {
 }
 
 #[async_trait]
-impl Store for MemoryStore {
+impl CustomerStore for MemoryStore {
     async fn upsert_customer(
         &self,
         party: &Party,
@@ -259,10 +195,12 @@ impl Store for MemoryStore {
             s.customers.push(c.clone());
             Ok(c)
         })
+        .await
     }
 
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
         self.with(|s| Ok(s.customers.iter().find(|c| c.id == id).cloned()))
+            .await
     }
 
     async fn set_customer_state(
@@ -279,6 +217,7 @@ impl Store for MemoryStore {
             c.state = state.clone();
             Ok(())
         })
+        .await
     }
 
     async fn set_customer_lang(&self, id: CustomerId, lang: &str) -> StoreResult<()> {
@@ -291,8 +230,12 @@ impl Store for MemoryStore {
             c.lang = Some(lang.to_owned());
             Ok(())
         })
+        .await
     }
+}
 
+#[async_trait]
+impl MessageStore for MemoryStore {
     async fn record_message(&self, m: &NewMessage) -> StoreResult<Option<MessageId>> {
         self.with(|s| {
             if let Some(key) = &m.platform_msg
@@ -314,6 +257,7 @@ impl Store for MemoryStore {
             });
             Ok(Some(id))
         })
+        .await
     }
 
     async fn ticket_messages(&self, ticket: TicketId) -> StoreResult<Vec<Message>> {
@@ -324,6 +268,7 @@ impl Store for MemoryStore {
                 .cloned()
                 .collect())
         })
+        .await
     }
 
     async fn customer_messages(
@@ -341,8 +286,46 @@ impl Store for MemoryStore {
             let skip = all.len().saturating_sub(limit);
             Ok(all[skip..].to_vec())
         })
+        .await
     }
 
+    async fn record_dead_letter(
+        &self,
+        inbound: &Inbound,
+        error: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let raw = serde_json::to_string(inbound).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.with(|s| {
+            let key = (
+                inbound.from.platform.clone(),
+                inbound.platform_msg_id.clone(),
+            );
+            if !s.dead_keys.insert(key) {
+                return Ok(false);
+            }
+            let id = s.dead.len() as i64 + 1;
+            s.dead.push(DeadLetter {
+                id,
+                platform: inbound.from.platform.clone(),
+                platform_msg_id: inbound.platform_msg_id.clone(),
+                raw,
+                error: error.to_owned(),
+                at: now,
+            });
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn dead_letters(&self, limit: usize) -> StoreResult<Vec<DeadLetter>> {
+        self.with(|s| Ok(s.dead.iter().rev().take(limit).cloned().collect()))
+            .await
+    }
+}
+
+#[async_trait]
+impl TicketStore for MemoryStore {
     async fn open_ticket(&self, t: &NewTicket) -> StoreResult<Ticket> {
         self.with(|s| {
             let next = s.desks.entry(t.desk.clone()).or_insert(0);
@@ -380,10 +363,12 @@ impl Store for MemoryStore {
             s.event(id, EventKind::Opened, None, "", t.opened_at);
             Ok(ticket)
         })
+        .await
     }
 
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
         self.with(|s| Ok(s.tickets.iter().find(|t| t.id == id).cloned()))
+            .await
     }
 
     async fn ticket_by_number(&self, desk: &str, number: i64) -> StoreResult<Option<Ticket>> {
@@ -393,6 +378,7 @@ impl Store for MemoryStore {
                 .find(|t| t.desk == desk && t.number == number)
                 .cloned())
         })
+        .await
     }
 
     async fn ticket_by_room(&self, room: &Endpoint) -> StoreResult<Option<Ticket>> {
@@ -402,6 +388,7 @@ impl Store for MemoryStore {
                 .find(|t| t.room.as_ref() == Some(room))
                 .cloned())
         })
+        .await
     }
 
     async fn list_tickets(&self, f: &TicketFilter) -> StoreResult<Vec<Ticket>> {
@@ -420,32 +407,54 @@ impl Store for MemoryStore {
             }
             Ok(out)
         })
+        .await
     }
 
     async fn set_ticket_room(
         &self,
         id: TicketId,
-        room: &Endpoint,
+        room: Option<&Endpoint>,
         customer_in_room: bool,
     ) -> StoreResult<()> {
         self.with(|s| {
             let t = s.ticket_mut(id)?;
-            t.room = Some(room.clone());
+            t.room = room.cloned();
             t.customer_in_room = customer_in_room;
             Ok(())
         })
+        .await
     }
 
-    async fn tickets_without_room(&self, desk: &str) -> StoreResult<Vec<Ticket>> {
+    async fn add_event(
+        &self,
+        id: TicketId,
+        kind: EventKind,
+        actor: Option<&Agent>,
+        detail: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         self.with(|s| {
-            Ok(s.tickets
+            s.ticket_mut(id)?;
+            s.event(id, kind, actor, detail, now);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn ticket_events(&self, id: TicketId) -> StoreResult<Vec<TicketEvent>> {
+        self.with(|s| {
+            Ok(s.events
                 .iter()
-                .filter(|t| t.desk == desk && t.room.is_none() && t.status == TicketStatus::Open)
+                .filter(|e| e.ticket == id)
                 .cloned()
                 .collect())
         })
+        .await
     }
+}
 
+#[async_trait]
+impl TicketWorkStore for MemoryStore {
     async fn claim_ticket(
         &self,
         id: TicketId,
@@ -467,6 +476,7 @@ impl Store for MemoryStore {
                 }
             }
         })
+        .await
     }
 
     async fn unclaim_ticket(
@@ -485,6 +495,7 @@ impl Store for MemoryStore {
                 Ok(false)
             }
         })
+        .await
     }
 
     async fn record_agent_reply(
@@ -508,6 +519,7 @@ impl Store for MemoryStore {
             s.event(id, EventKind::Replied, Some(agent), "", now);
             Ok(())
         })
+        .await
     }
 
     async fn close_ticket(
@@ -526,6 +538,7 @@ impl Store for MemoryStore {
             s.event(id, EventKind::Closed, actor, "", now);
             Ok(true)
         })
+        .await
     }
 
     async fn reopen_ticket(
@@ -544,6 +557,7 @@ impl Store for MemoryStore {
             s.event(id, EventKind::Reopened, actor, "", now);
             Ok(true)
         })
+        .await
     }
 
     async fn set_priority(
@@ -558,6 +572,7 @@ impl Store for MemoryStore {
             s.event(id, EventKind::Priority, Some(actor), p.as_str(), now);
             Ok(())
         })
+        .await
     }
 
     async fn add_tags(
@@ -576,31 +591,161 @@ impl Store for MemoryStore {
             s.event(id, EventKind::Tagged, Some(actor), &tags.join(","), now);
             Ok(all)
         })
+        .await
     }
+}
 
-    async fn add_event(
-        &self,
-        id: TicketId,
-        kind: EventKind,
-        actor: Option<&Agent>,
-        detail: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
+#[async_trait]
+impl FeedbackStore for MemoryStore {
+    async fn record_bot_reply(&self, r: &NewBotReply) -> StoreResult<BotReplyId> {
         self.with(|s| {
-            s.ticket_mut(id)?;
-            s.event(id, kind, actor, detail, now);
-            Ok(())
+            let id = BotReplyId(s.replies.len() as i64 + 1);
+            s.replies.push(BotReply {
+                id,
+                customer: r.customer,
+                question: r.question.clone(),
+                outcome: r.outcome,
+                entry_id: r.entry_id.clone(),
+                lang: r.lang.clone(),
+                confidence: r.confidence,
+                at: r.at,
+                feedback: None,
+                feedback_at: None,
+            });
+            Ok(id)
         })
+        .await
     }
 
-    async fn ticket_events(&self, id: TicketId) -> StoreResult<Vec<TicketEvent>> {
+    async fn bot_reply(&self, id: BotReplyId) -> StoreResult<Option<BotReply>> {
+        self.with(|s| Ok(s.replies.iter().find(|r| r.id == id).cloned()))
+            .await
+    }
+
+    async fn set_bot_reply_feedback(
+        &self,
+        id: BotReplyId,
+        customer: CustomerId,
+        feedback: Feedback,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.with(|s| match s.replies.iter_mut().find(|r| r.id == id) {
+            Some(r) if r.customer == customer && r.feedback.is_none() => {
+                r.feedback = Some(feedback);
+                r.feedback_at = Some(now);
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+        .await
+    }
+
+    async fn bot_replies_since(&self, since: Timestamp) -> StoreResult<Vec<BotReply>> {
         self.with(|s| {
-            Ok(s.events
+            Ok(s.replies
                 .iter()
-                .filter(|e| e.ticket == id)
+                .filter(|r| r.at >= since)
                 .cloned()
                 .collect())
         })
+        .await
+    }
+
+    async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()> {
+        self.with(|s| {
+            match s.surveys.iter_mut().find(|v| v.ticket == ticket) {
+                Some(v) => v.asked_at = now,
+                None => s.surveys.push(Survey {
+                    ticket,
+                    asked_at: now,
+                    score: None,
+                    comment: None,
+                    answered_at: None,
+                }),
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn survey_score(
+        &self,
+        ticket: TicketId,
+        score: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.with(
+            |s| match s.surveys.iter_mut().find(|v| v.ticket == ticket) {
+                Some(v) => {
+                    v.score = Some(score);
+                    v.answered_at = Some(now);
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+        )
+        .await
+    }
+
+    async fn survey_comment(&self, ticket: TicketId, comment: &str) -> StoreResult<()> {
+        self.with(|s| {
+            if let Some(v) = s.surveys.iter_mut().find(|v| v.ticket == ticket) {
+                v.comment = Some(comment.to_owned());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn survey(&self, ticket: TicketId) -> StoreResult<Option<Survey>> {
+        self.with(|s| Ok(s.surveys.iter().find(|v| v.ticket == ticket).cloned()))
+            .await
+    }
+}
+
+#[async_trait]
+impl ScheduleStore for MemoryStore {
+    async fn cursor(&self, name: &str) -> StoreResult<Option<String>> {
+        self.with(|s| Ok(s.cursors.get(name).cloned())).await
+    }
+
+    async fn set_cursor(&self, name: &str, value: &str) -> StoreResult<()> {
+        self.with(|s| {
+            s.cursors.insert(name.to_owned(), value.to_owned());
+            Ok(())
+        })
+        .await
+    }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl_ms: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.with(|s| {
+            let free = match s.leases.get(name) {
+                None => true,
+                Some((h, until)) => h == holder || *until < now.millis(),
+            };
+            if free {
+                s.leases
+                    .insert(name.to_owned(), (holder.to_owned(), now.millis() + ttl_ms));
+            }
+            Ok(free)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        self.with(|s| {
+            if s.leases.get(name).is_some_and(|(h, _)| h == holder) {
+                s.leases.remove(name);
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn take_due_reminders(
@@ -626,142 +771,150 @@ impl Store for MemoryStore {
             }
             Ok(out)
         })
+        .await
     }
+}
 
-    async fn record_bot_reply(&self, r: &NewBotReply) -> StoreResult<i64> {
+#[async_trait]
+impl OutboxStore for MemoryStore {
+    async fn enqueue(&self, row: &NewOutbound) -> StoreResult<OutboxId> {
         self.with(|s| {
-            let id = s.replies.len() as i64 + 1;
-            s.replies.push(BotReply {
+            let id = OutboxId(s.outbox.len() as i64 + 1);
+            s.outbox.push(OutRow {
                 id,
-                customer: r.customer,
-                question: r.question.clone(),
-                outcome: r.outcome,
-                entry_id: r.entry_id.clone(),
-                lang: r.lang.clone(),
-                confidence: r.confidence,
-                at: r.at,
-                feedback: None,
-                feedback_at: None,
+                row: row.clone(),
+                status: OutboxStatus::Pending,
+                attempts: 0,
+                next_at: row.created_at.millis(),
+                claim: None,
+                error: None,
+                platform_msg_id: None,
             });
             Ok(id)
         })
+        .await
     }
 
-    async fn bot_reply(&self, id: i64) -> StoreResult<Option<BotReply>> {
-        self.with(|s| Ok(s.replies.iter().find(|r| r.id == id).cloned()))
-    }
-
-    async fn set_bot_reply_feedback(
+    async fn claim_due(
         &self,
-        id: i64,
-        customer: CustomerId,
-        feedback: Feedback,
+        holder: &str,
         now: Timestamp,
-    ) -> StoreResult<bool> {
-        self.with(|s| match s.replies.iter_mut().find(|r| r.id == id) {
-            Some(r) if r.customer == customer && r.feedback.is_none() => {
-                r.feedback = Some(feedback);
-                r.feedback_at = Some(now);
-                Ok(true)
+        claim_ms: i64,
+        limit: usize,
+        queues: Option<&[String]>,
+    ) -> StoreResult<Vec<Outbound>> {
+        self.with(|s| {
+            let mut seen: BTreeSet<String> = BTreeSet::new();
+            let mut out = Vec::new();
+            for r in s.outbox.iter_mut() {
+                if out.len() >= limit {
+                    break;
+                }
+                if r.status != OutboxStatus::Pending || !seen.insert(r.row.queue.clone()) {
+                    continue;
+                }
+                if queues.is_some_and(|q| !q.contains(&r.row.queue)) {
+                    continue;
+                }
+                let claimed = r
+                    .claim
+                    .as_ref()
+                    .is_some_and(|(_, until)| *until >= now.millis());
+                if claimed || r.next_at > now.millis() {
+                    continue;
+                }
+                r.claim = Some((holder.to_owned(), now.millis() + claim_ms));
+                out.push(Outbound {
+                    id: r.id,
+                    row: r.row.clone(),
+                    attempts: r.attempts,
+                });
             }
-            _ => Ok(false),
+            Ok(out)
         })
+        .await
     }
 
-    async fn bot_replies_since(&self, since: Timestamp) -> StoreResult<Vec<BotReply>> {
+    async fn outbox_delivered(
+        &self,
+        id: OutboxId,
+        platform_msg_id: Option<&str>,
+        _now: Timestamp,
+    ) -> StoreResult<()> {
         self.with(|s| {
-            Ok(s.replies
+            let r = s.row_mut(id)?;
+            r.status = OutboxStatus::Delivered;
+            r.claim = None;
+            r.platform_msg_id = platform_msg_id.map(str::to_owned);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: &str) -> StoreResult<()> {
+        self.with(|s| {
+            let r = s.row_mut(id)?;
+            r.attempts += 1;
+            r.next_at = next_at.millis();
+            r.claim = None;
+            r.error = Some(error.to_owned());
+            Ok(())
+        })
+        .await
+    }
+
+    async fn outbox_failed(&self, id: OutboxId, error: &str, _now: Timestamp) -> StoreResult<()> {
+        self.with(|s| {
+            let r = s.row_mut(id)?;
+            r.status = OutboxStatus::Failed;
+            r.attempts += 1;
+            r.claim = None;
+            r.error = Some(error.to_owned());
+            Ok(())
+        })
+        .await
+    }
+
+    async fn outbox_depth(&self) -> StoreResult<Vec<OutboxDepth>> {
+        self.with(|s| {
+            let mut by: std::collections::BTreeMap<Platform, (i64, i64)> = Default::default();
+            for r in s
+                .outbox
                 .iter()
-                .filter(|r| r.at >= since)
-                .cloned()
+                .filter(|r| r.status == OutboxStatus::Pending)
+            {
+                let e = by
+                    .entry(r.row.platform.clone())
+                    .or_insert((0, r.row.created_at.millis()));
+                e.0 += 1;
+                e.1 = e.1.min(r.row.created_at.millis());
+            }
+            Ok(by
+                .into_iter()
+                .map(|(platform, (pending, oldest))| OutboxDepth {
+                    platform,
+                    pending,
+                    oldest: Some(Timestamp(oldest)),
+                })
                 .collect())
         })
+        .await
     }
 
-    async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()> {
+    async fn ticket_outbox(&self, ticket: TicketId) -> StoreResult<Vec<OutboxEntry>> {
         self.with(|s| {
-            match s.surveys.iter_mut().find(|v| v.ticket == ticket) {
-                Some(v) => v.asked_at = now,
-                None => s.surveys.push(Survey {
-                    ticket,
-                    asked_at: now,
-                    score: None,
-                    comment: None,
-                    answered_at: None,
-                }),
-            }
-            Ok(())
+            Ok(s.outbox
+                .iter()
+                .filter(|r| r.row.ticket == Some(ticket) && r.status != OutboxStatus::Delivered)
+                .map(|r| OutboxEntry {
+                    id: r.id,
+                    row: r.row.clone(),
+                    status: r.status,
+                    attempts: r.attempts,
+                    error: r.error.clone(),
+                })
+                .collect())
         })
-    }
-
-    async fn survey_score(
-        &self,
-        ticket: TicketId,
-        score: i64,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        self.with(
-            |s| match s.surveys.iter_mut().find(|v| v.ticket == ticket) {
-                Some(v) => {
-                    v.score = Some(score);
-                    v.answered_at = Some(now);
-                    Ok(true)
-                }
-                None => Ok(false),
-            },
-        )
-    }
-
-    async fn survey_comment(&self, ticket: TicketId, comment: &str) -> StoreResult<()> {
-        self.with(|s| {
-            if let Some(v) = s.surveys.iter_mut().find(|v| v.ticket == ticket) {
-                v.comment = Some(comment.to_owned());
-            }
-            Ok(())
-        })
-    }
-
-    async fn survey(&self, ticket: TicketId) -> StoreResult<Option<Survey>> {
-        self.with(|s| Ok(s.surveys.iter().find(|v| v.ticket == ticket).cloned()))
-    }
-
-    async fn cursor(&self, name: &str) -> StoreResult<Option<String>> {
-        self.with(|s| Ok(s.cursors.get(name).cloned()))
-    }
-
-    async fn set_cursor(&self, name: &str, value: &str) -> StoreResult<()> {
-        self.with(|s| {
-            s.cursors.insert(name.to_owned(), value.to_owned());
-            Ok(())
-        })
-    }
-
-    async fn acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        ttl_ms: i64,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        self.with(|s| {
-            let free = match s.leases.get(name) {
-                None => true,
-                Some((h, until)) => h == holder || *until < now.millis(),
-            };
-            if free {
-                s.leases
-                    .insert(name.to_owned(), (holder.to_owned(), now.millis() + ttl_ms));
-            }
-            Ok(free)
-        })
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        self.with(|s| {
-            if s.leases.get(name).is_some_and(|(h, _)| h == holder) {
-                s.leases.remove(name);
-            }
-            Ok(())
-        })
+        .await
     }
 }

@@ -1,0 +1,78 @@
+//! What `frontdesk tickets` shows of the outbox: messages of a ticket not delivered yet or
+//! given up, the outbox depth, and the updates kept as dead letters.
+
+use anyhow::Result;
+use frontdesk_core::ports::*;
+use frontdesk_core::{Delivery, OutboxStatus, Ticket, Timestamp};
+
+use crate::fmt_time;
+
+fn what(d: &Delivery) -> String {
+    match d {
+        Delivery::Send(m) => {
+            let line: String = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut short: String = line.chars().take(80).collect();
+            if line.chars().count() > 80 {
+                short.push('…');
+            }
+            format!("«{short}»")
+        }
+        Delivery::CloseRoom => "close the room".into(),
+        Delivery::ReopenRoom => "reopen the room".into(),
+    }
+}
+
+/// The ticket's outbox rows that are still waiting or were given up.
+pub(crate) async fn print_ticket(store: &dyn OutboxStore, t: &Ticket) -> Result<()> {
+    let rows = store.ticket_outbox(t.id).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    println!("\nundelivered:");
+    for r in rows {
+        let state = match r.status {
+            OutboxStatus::Pending => format!("waiting, {} failed attempts", r.attempts),
+            OutboxStatus::Failed => "given up".to_owned(),
+            OutboxStatus::Delivered => "delivered".to_owned(),
+        };
+        println!(
+            "  {}  {} to {} ({state}){}",
+            fmt_time(r.row.created_at.millis()),
+            what(&r.row.delivery),
+            r.row.queue,
+            r.error.map(|e| format!(": {e}")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// The outbox depth per platform and the latest dead letters, when there are any.
+pub(crate) async fn print_summary(
+    store: &(impl OutboxStore + MessageStore + ?Sized),
+) -> Result<()> {
+    let now = frontdesk_core::SystemClock.now();
+    for d in store.outbox_depth().await? {
+        let age = d
+            .oldest
+            .map(|o: Timestamp| (now.millis() - o.millis()) / 1000)
+            .unwrap_or(0);
+        println!(
+            "outbox: {} message(s) waiting for {} (oldest {age} s)",
+            d.pending, d.platform
+        );
+    }
+    let dead = store.dead_letters(10).await?;
+    if !dead.is_empty() {
+        println!("\nupdates that could not be handled (dead letters, newest first):");
+        for d in dead {
+            println!(
+                "  {}  {} update {}: {}",
+                fmt_time(d.at.millis()),
+                d.platform,
+                d.platform_msg_id,
+                d.error
+            );
+        }
+    }
+    Ok(())
+}

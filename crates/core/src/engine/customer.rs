@@ -1,0 +1,690 @@
+//! A customer's message or button press: answer from the knowledge base, offer "did you
+//! mean", escalate to a ticket, relay into the ticket's room, take the survey.
+
+use frontdesk_kb::{Kb, SearchOptions};
+use tracing::{debug, info, warn};
+
+use super::flood::Flood;
+use super::payload::{PRESSED, Payload, pressed};
+use super::unit::{Effect, Unit};
+use super::{EngineError, Handled, MAX_QUERY_CHARS, MAX_SUBJECT_CHARS, one_line, truncate_chars};
+use crate::fold::{contains_phrase, fold};
+use crate::outbox::Delivery;
+use crate::texts::Text;
+use crate::types::*;
+
+/// Parses a typed survey score ("4", "4/5", "⭐4").
+pub(super) fn typed_score(s: &str) -> Option<i64> {
+    let t = s
+        .trim()
+        .trim_end_matches("/5")
+        .trim_start_matches('⭐')
+        .trim();
+    match t.parse::<i64>() {
+        Ok(n) if (1..=5).contains(&n) => Some(n),
+        _ => None,
+    }
+}
+
+/// The body and files of an update, as recorded in the transcript.
+pub(super) fn content_parts(c: &Content) -> (String, Vec<Attachment>) {
+    match c {
+        Content::Text(t) => (t.clone(), Vec::new()),
+        Content::Button(p) => (pressed(p), Vec::new()),
+        Content::Files { files, caption } => (caption.clone().unwrap_or_default(), files.clone()),
+    }
+}
+
+impl Unit<'_> {
+    pub(super) async fn handle_customer(&mut self, msg: &Inbound) -> Result<Handled, EngineError> {
+        let now = self.now;
+        let mut customer = self.tx.upsert_customer(&msg.from, &msg.at, now).await?;
+
+        // A closed ticket whose window is still open is reopened by a message that is not a
+        // survey answer: decide before recording, so the message joins that ticket.
+        let reopen = match (&customer.state, &msg.content) {
+            (ConversationState::Closed { ticket, at }, Content::Text(t))
+                if typed_score(t).is_none() && self.within_reopen_window(*at) =>
+            {
+                Some(*ticket)
+            }
+            (ConversationState::Closed { ticket, at }, Content::Files { .. })
+                if self.within_reopen_window(*at) =>
+            {
+                Some(*ticket)
+            }
+            _ => None,
+        };
+        let ticket_of_msg = match customer.state {
+            ConversationState::InTicket { ticket } => Some(ticket),
+            _ => reopen,
+        };
+        let (body, files) = content_parts(&msg.content);
+        let recorded = self
+            .tx
+            .record_message(&NewMessage {
+                customer: customer.id,
+                ticket: ticket_of_msg,
+                author: AuthorKind::Customer,
+                author_id: Some(msg.from.user_id.clone()),
+                author_name: msg.from.display_name.clone(),
+                body: body.clone(),
+                attachments: files.clone(),
+                platform_msg: Some((msg.from.platform.clone(), msg.platform_msg_id.clone())),
+                at: now,
+            })
+            .await?;
+        if recorded.is_none() {
+            debug!("duplicate update");
+            return Ok(Handled::Duplicate);
+        }
+        if !matches!(msg.content, Content::Button(_)) {
+            self.count(Effect::CustomerMessage);
+        }
+
+        let lang = self.language_for(&mut customer, msg).await?;
+
+        let key = format!("{}:{}", msg.from.platform, msg.from.user_id);
+        let limit = self.e.cfg.conversation.flood_messages_per_minute;
+        match self.e.flood.check(&key, now, limit) {
+            Flood::Ok => {}
+            Flood::Warn => {
+                warn!("flood limit reached: messages are recorded, not answered");
+                self.say(&customer, &lang, Text::SlowDown, &[], Vec::new())
+                    .await?;
+                return Ok(Handled::Done);
+            }
+            Flood::Quiet => return Ok(Handled::Done),
+        }
+
+        if let Content::Button(p) = &msg.content {
+            match Payload::parse(p) {
+                Some(payload) => self.on_button(&mut customer, payload, &lang).await?,
+                None => warn!(payload = %p, "unknown button payload"),
+            }
+            return Ok(Handled::Done);
+        }
+
+        if let Some(ticket) = reopen {
+            self.customer_reopens(&mut customer, ticket, &lang, &body, &files)
+                .await?;
+            return Ok(Handled::Done);
+        }
+
+        match customer.state.clone() {
+            ConversationState::InTicket { ticket } => {
+                if body.trim() == "/human" {
+                    self.tell_ticket_still_open(&customer, ticket, &lang)
+                        .await?;
+                }
+                self.relay_to_room(&customer, ticket, &body, &files).await?;
+            }
+            ConversationState::Closed { ticket, .. } => {
+                if let Some(score) = typed_score(&body) {
+                    self.rate(&mut customer, ticket, score, &lang).await?;
+                } else {
+                    // Past the reopen window: a new conversation.
+                    self.set_state(&mut customer, ConversationState::Idle)
+                        .await?;
+                    self.on_question(&mut customer, &body, &files, &lang)
+                        .await?;
+                }
+            }
+            ConversationState::SurveyComment { ticket } if !body.trim().is_empty() => {
+                self.tx.survey_comment(ticket, body.trim()).await?;
+                self.set_state(&mut customer, ConversationState::Idle)
+                    .await?;
+                self.say(&customer, &lang, Text::CommentThanks, &[], Vec::new())
+                    .await?;
+            }
+            _ => {
+                self.on_question(&mut customer, &body, &files, &lang)
+                    .await?;
+            }
+        }
+        Ok(Handled::Done)
+    }
+
+    fn within_reopen_window(&self, closed_at: Timestamp) -> bool {
+        self.now.millis() - closed_at.millis()
+            <= self.e.cfg.conversation.reopen_window_minutes * 60_000
+    }
+
+    /// Picks and remembers the customer's language: what their text is written in when the
+    /// knowledge base can tell, else what we knew, else the client's locale, else the default.
+    async fn language_for(
+        &mut self,
+        customer: &mut Customer,
+        msg: &Inbound,
+    ) -> Result<String, EngineError> {
+        let text = match &msg.content {
+            Content::Text(t) => Some(t.as_str()),
+            Content::Files { caption, .. } => caption.as_deref(),
+            Content::Button(_) => None,
+        };
+        let kb = self.e.kb();
+        let detected = text
+            .filter(|t| !t.trim_start().starts_with('/'))
+            .and_then(|t| kb.detect_language(t));
+        let lang = detected
+            .or_else(|| customer.lang.clone())
+            .or_else(|| {
+                let loc = msg.from.locale.as_deref()?;
+                let base = loc.split(['-', '_']).next()?.to_lowercase();
+                kb.languages().contains(&base).then_some(base)
+            })
+            .unwrap_or_else(|| self.e.cfg.conversation.default_language.clone());
+        if customer.lang.as_deref() != Some(lang.as_str()) {
+            self.tx.set_customer_lang(customer.id, &lang).await?;
+            customer.lang = Some(lang.clone());
+        }
+        Ok(lang)
+    }
+
+    pub(super) async fn set_state(
+        &mut self,
+        customer: &mut Customer,
+        state: ConversationState,
+    ) -> Result<(), EngineError> {
+        if customer.state != state {
+            self.tx.set_customer_state(customer.id, &state).await?;
+            customer.state = state;
+        }
+        Ok(())
+    }
+
+    async fn on_button(
+        &mut self,
+        customer: &mut Customer,
+        payload: Payload,
+        lang: &str,
+    ) -> Result<(), EngineError> {
+        let now = self.now;
+        match payload {
+            Payload::Human => {
+                if let ConversationState::Answered { reply } = customer.state {
+                    self.tx
+                        .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, now)
+                        .await?;
+                }
+                self.escalate(customer, lang, None, "asked for a person")
+                    .await?;
+            }
+            Payload::Solved(reply) => {
+                self.tx
+                    .set_bot_reply_feedback(reply, customer.id, Feedback::Solved, now)
+                    .await?;
+                if !matches!(customer.state, ConversationState::InTicket { .. }) {
+                    self.set_state(customer, ConversationState::Idle).await?;
+                }
+                self.say(customer, lang, Text::GladToHelp, &[], Vec::new())
+                    .await?;
+            }
+            Payload::Unsolved(reply) => {
+                let previous = self.tx.bot_reply(reply).await?;
+                self.tx
+                    .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, now)
+                    .await?;
+                let tried = match &previous {
+                    Some(r) => format!(
+                        "answered with entry `{}`; the customer said it did not help",
+                        r.entry_id.clone().unwrap_or_default()
+                    ),
+                    None => "an answer that did not help".to_owned(),
+                };
+                let question = previous.map(|r| r.question);
+                self.escalate(customer, lang, question.as_deref(), &tried)
+                    .await?;
+            }
+            Payload::Entry {
+                lang: entry_lang,
+                id,
+            } => {
+                let kb = self.e.kb();
+                let Some(entry) = kb.entry(&entry_lang, &id) else {
+                    warn!(%id, "button names an entry that is no longer in the knowledge base");
+                    return Ok(());
+                };
+                let question = entry.questions.first().cloned().unwrap_or_default();
+                let reply = self
+                    .record_reply(&NewBotReply {
+                        customer: customer.id,
+                        question,
+                        outcome: ReplyOutcome::Answered,
+                        entry_id: Some(entry.id.clone()),
+                        lang: Some(entry.lang.clone()),
+                        confidence: 1.0,
+                        at: now,
+                    })
+                    .await?;
+                let answer = entry.answer.clone();
+                self.send_answer(customer, lang, reply, &answer, &entry.follow_ups, &kb)
+                    .await?;
+                if !matches!(customer.state, ConversationState::InTicket { .. }) {
+                    self.set_state(customer, ConversationState::Answered { reply })
+                        .await?;
+                }
+            }
+            Payload::Rate { ticket, score } => {
+                if (1..=5).contains(&score) {
+                    self.rate(customer, ticket, score, lang).await?;
+                }
+            }
+            Payload::NoComment(ticket) => {
+                if customer.state == (ConversationState::SurveyComment { ticket }) {
+                    self.set_state(customer, ConversationState::Idle).await?;
+                }
+            }
+            Payload::Claim(_) => debug!("claim button pressed outside a ticket room"),
+        }
+        Ok(())
+    }
+
+    async fn record_reply(&mut self, r: &NewBotReply) -> Result<BotReplyId, EngineError> {
+        let id = self.tx.record_bot_reply(r).await?;
+        self.count(Effect::BotReply(r.outcome));
+        Ok(id)
+    }
+
+    async fn rate(
+        &mut self,
+        customer: &mut Customer,
+        ticket: TicketId,
+        score: i64,
+        lang: &str,
+    ) -> Result<(), EngineError> {
+        let Some(t) = self.tx.ticket(ticket).await? else {
+            return Ok(());
+        };
+        if t.customer != customer.id {
+            warn!(
+                ticket = t.number,
+                "survey answer for another customer's ticket"
+            );
+            return Ok(());
+        }
+        if !self.tx.survey_score(ticket, score, self.now).await? {
+            return Ok(());
+        }
+        self.count(Effect::SurveyScore(score));
+        info!(ticket = t.number, score, "survey answered");
+        self.set_state(customer, ConversationState::SurveyComment { ticket })
+            .await?;
+        let mut buttons = Vec::new();
+        if let Some(payload) = Payload::NoComment(ticket).encode() {
+            buttons.push(Button {
+                label: self.e.texts.get(lang, Text::ButtonNoComment).to_owned(),
+                payload,
+            });
+        }
+        self.say(customer, lang, Text::SurveyThanks, &[], buttons)
+            .await?;
+        let note = format!("⭐ Customer rated ticket #{}: {score}/5", t.number);
+        self.notice(&t, &note, false).await
+    }
+
+    async fn on_question(
+        &mut self,
+        customer: &mut Customer,
+        body: &str,
+        files: &[Attachment],
+        lang: &str,
+    ) -> Result<(), EngineError> {
+        let text = body.trim();
+        if text.is_empty() {
+            if !files.is_empty() {
+                let human = self.human_button(lang);
+                self.say(customer, lang, Text::DescribeInWords, &[], vec![human])
+                    .await?;
+            }
+            return Ok(());
+        }
+        match text.split_whitespace().next().unwrap_or("") {
+            "/start" | "/help" => {
+                return self
+                    .say(customer, lang, Text::Welcome, &[], Vec::new())
+                    .await;
+            }
+            "/human" | "/agent" | "/person" => {
+                return self
+                    .escalate(customer, lang, None, "asked for a person (/human)")
+                    .await;
+            }
+            _ => {}
+        }
+        let folded = fold(text);
+        if let ConversationState::Answered { reply } = customer.state {
+            let unhappy = self
+                .e
+                .not_solved
+                .iter()
+                .any(|p| contains_phrase(&folded, p));
+            let handoff = self.e.handoff.iter().any(|p| contains_phrase(&folded, p));
+            if unhappy || handoff {
+                let previous = self.tx.bot_reply(reply).await?;
+                self.tx
+                    .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, self.now)
+                    .await?;
+                let (subject, tried) = match previous {
+                    Some(r) => (
+                        r.question,
+                        format!(
+                            "answered with entry `{}`; the customer said: {}",
+                            r.entry_id.unwrap_or_default(),
+                            one_line(text)
+                        ),
+                    ),
+                    None => (text.to_owned(), "an answer that did not help".to_owned()),
+                };
+                return self.escalate(customer, lang, Some(&subject), &tried).await;
+            }
+        }
+        if self.e.handoff.iter().any(|p| contains_phrase(&folded, p)) {
+            return self
+                .escalate(customer, lang, None, "asked for a person")
+                .await;
+        }
+        // A whole message that is a greeting or a thanks is small talk, not a question. Its
+        // language is the phrase's when the customer's is not known yet.
+        for (list, text) in [
+            (&self.e.greetings, Text::Welcome),
+            (&self.e.thanks, Text::GladToHelp),
+        ] {
+            if let Some((_, phrase_lang)) = list.iter().find(|(p, _)| *p == folded) {
+                let lang = if customer.lang.as_deref() == Some(lang) || phrase_lang == lang {
+                    lang.to_owned()
+                } else {
+                    phrase_lang.clone()
+                };
+                if lang != customer.lang.as_deref().unwrap_or_default() {
+                    self.tx.set_customer_lang(customer.id, &lang).await?;
+                    customer.lang = Some(lang.clone());
+                }
+                return self.say(customer, &lang, text, &[], Vec::new()).await;
+            }
+        }
+
+        let kb = self.e.kb();
+        let query: String = text.chars().take(MAX_QUERY_CHARS).collect();
+        let m = &self.e.cfg.matching;
+        let hits = kb.search(
+            &query,
+            &SearchOptions {
+                limit: (m.suggestions * 3).max(5),
+                lang: Some(lang.to_owned()),
+            },
+        );
+        let best = hits.first();
+        let confidence = best.map(|h| h.confidence).unwrap_or(0.0);
+        let reply_record = |outcome| NewBotReply {
+            customer: customer.id,
+            question: text.to_owned(),
+            outcome,
+            entry_id: best.map(|h| h.id.clone()),
+            lang: best.map(|h| h.lang.clone()),
+            confidence,
+            at: self.now,
+        };
+
+        if let Some(hit) = best.filter(|_| confidence >= m.answer_threshold) {
+            let entry = &kb.entries()[hit.index];
+            let reply = self
+                .record_reply(&reply_record(ReplyOutcome::Answered))
+                .await?;
+            info!(entry = %hit.id, confidence, "answered");
+            let answer = entry.answer.clone();
+            self.send_answer(customer, lang, reply, &answer, &entry.follow_ups, &kb)
+                .await?;
+            self.set_state(customer, ConversationState::Answered { reply })
+                .await?;
+        } else if confidence >= m.suggest_threshold && best.is_some() {
+            let record = reply_record(ReplyOutcome::Suggested);
+            self.record_reply(&record).await?;
+            // Distinct entries, in the customer's language where the entry exists in it.
+            let mut seen: Vec<&str> = Vec::new();
+            let mut buttons = Vec::new();
+            for h in &hits {
+                if buttons.len() >= m.suggestions || h.confidence < m.suggest_threshold {
+                    break;
+                }
+                if seen.contains(&h.id.as_str()) {
+                    continue;
+                }
+                seen.push(&h.id);
+                let entry = kb
+                    .entry(lang, &h.id)
+                    .unwrap_or_else(|| &kb.entries()[h.index]);
+                let payload = Payload::Entry {
+                    lang: entry.lang.clone(),
+                    id: entry.id.clone(),
+                };
+                let Some(payload) = payload.encode() else {
+                    // A cut payload would name no entry.
+                    warn!(entry = %entry.id, "entry id too long for a button: not offered");
+                    continue;
+                };
+                buttons.push(Button {
+                    label: truncate_chars(entry.questions.first().map_or("?", |q| q), 60),
+                    payload,
+                });
+            }
+            buttons.push(self.human_button(lang));
+            info!(confidence, "suggested");
+            self.say(customer, lang, Text::DidYouMean, &[], buttons)
+                .await?;
+            self.set_state(customer, ConversationState::Idle).await?;
+        } else {
+            let record = reply_record(ReplyOutcome::Escalated);
+            self.record_reply(&record).await?;
+            self.say(customer, lang, Text::NoAnswer, &[], Vec::new())
+                .await?;
+            let tried = match best {
+                Some(h) => format!(
+                    "no confident match (best: `{}` at {:.2})",
+                    h.id, h.confidence
+                ),
+                None => "no match in the knowledge base".to_owned(),
+            };
+            self.escalate(customer, lang, Some(text), &tried).await?;
+        }
+        Ok(())
+    }
+
+    fn human_button(&self, lang: &str) -> Button {
+        Button {
+            label: self.e.texts.get(lang, Text::ButtonHuman).to_owned(),
+            payload: Payload::Human.to_string(),
+        }
+    }
+
+    async fn send_answer(
+        &mut self,
+        customer: &Customer,
+        lang: &str,
+        reply: BotReplyId,
+        answer: &str,
+        follow_ups: &[String],
+        kb: &Kb,
+    ) -> Result<(), EngineError> {
+        let mut buttons = vec![
+            Button {
+                label: self.e.texts.get(lang, Text::ButtonSolved).to_owned(),
+                payload: Payload::Solved(reply).to_string(),
+            },
+            Button {
+                label: self.e.texts.get(lang, Text::ButtonHuman).to_owned(),
+                payload: Payload::Unsolved(reply).to_string(),
+            },
+        ];
+        for f in follow_ups.iter().take(3) {
+            if let Some(e) = kb.entry(lang, f) {
+                let p = Payload::Entry {
+                    lang: e.lang.clone(),
+                    id: e.id.clone(),
+                };
+                if let Some(payload) = p.encode() {
+                    buttons.push(Button {
+                        label: truncate_chars(e.questions.first().map_or("?", |q| q), 60),
+                        payload,
+                    });
+                }
+            }
+        }
+        let msg = OutMessage::markdown(MessageKind::Answer, answer).with_buttons(buttons);
+        self.send_to_customer(customer, None, msg, answer).await
+    }
+
+    /// Opens a ticket for the customer (or points at the open one) and hands over: the
+    /// customer is told the number, and the room's summary goes to the outbox (the room is
+    /// opened when it is delivered).
+    async fn escalate(
+        &mut self,
+        customer: &mut Customer,
+        lang: &str,
+        subject: Option<&str>,
+        bot_tried: &str,
+    ) -> Result<(), EngineError> {
+        if let ConversationState::InTicket { ticket } = customer.state {
+            return self.tell_ticket_still_open(customer, ticket, lang).await;
+        }
+        let subject = match subject {
+            Some(s) if !s.trim().is_empty() => s.to_owned(),
+            _ => self
+                .last_question(customer.id)
+                .await?
+                .unwrap_or_else(|| format!("Conversation with {}", customer.display_name)),
+        };
+        let now = self.now;
+        let ticket = self
+            .tx
+            .open_ticket(&NewTicket {
+                desk: self.e.cfg.desk.name.clone(),
+                customer: customer.id,
+                customer_endpoint: customer.endpoint.clone(),
+                customer_name: customer.display_name.clone(),
+                subject: truncate_chars(&one_line(&subject), MAX_SUBJECT_CHARS),
+                lang: lang.to_owned(),
+                priority: Priority::Normal,
+                bot_tried: bot_tried.to_owned(),
+                opened_at: now,
+                transcript_since: now
+                    .plus_millis(-self.e.cfg.conversation.transcript_window_minutes * 60_000),
+            })
+            .await?;
+        info!(ticket = ticket.number, "ticket opened");
+        self.count(Effect::Escalation);
+        self.set_state(customer, ConversationState::InTicket { ticket: ticket.id })
+            .await?;
+        let number = ticket.number.to_string();
+        self.say(
+            customer,
+            lang,
+            Text::TicketOpened,
+            &[("number", &number)],
+            Vec::new(),
+        )
+        .await?;
+        let summary = self.e.room_summary(self.tx.as_ref(), &ticket).await?;
+        self.post_to_room(ticket.id, Delivery::Send(summary)).await
+    }
+
+    /// The customer's latest real question: not a command, a button press, a request for a
+    /// person or small talk. It becomes the ticket's subject.
+    async fn last_question(&self, customer: CustomerId) -> Result<Option<String>, EngineError> {
+        let msgs = self.tx.customer_messages(customer, 20).await?;
+        let e = self.e;
+        Ok(msgs
+            .iter()
+            .rev()
+            .filter(|m| m.author == AuthorKind::Customer)
+            .find(|m| {
+                let folded = fold(&m.body);
+                !folded.is_empty()
+                    && !m.body.starts_with('/')
+                    && !m.body.starts_with(PRESSED)
+                    && !e.handoff.iter().any(|p| contains_phrase(&folded, p))
+                    && !e.not_solved.iter().any(|p| contains_phrase(&folded, p))
+                    && !e
+                        .greetings
+                        .iter()
+                        .chain(&e.thanks)
+                        .any(|(p, _)| *p == folded)
+            })
+            .map(|m| m.body.clone()))
+    }
+
+    async fn tell_ticket_still_open(
+        &mut self,
+        customer: &Customer,
+        ticket: TicketId,
+        lang: &str,
+    ) -> Result<(), EngineError> {
+        let number = match self.tx.ticket(ticket).await? {
+            Some(t) => t.number.to_string(),
+            None => "?".into(),
+        };
+        self.say(
+            customer,
+            lang,
+            Text::TicketStillOpen,
+            &[("number", &number)],
+            Vec::new(),
+        )
+        .await
+    }
+
+    async fn customer_reopens(
+        &mut self,
+        customer: &mut Customer,
+        ticket: TicketId,
+        lang: &str,
+        body: &str,
+        files: &[Attachment],
+    ) -> Result<(), EngineError> {
+        let Some(t) = self.tx.ticket(ticket).await? else {
+            return Ok(());
+        };
+        self.tx.reopen_ticket(ticket, None, self.now).await?;
+        self.set_state(customer, ConversationState::InTicket { ticket })
+            .await?;
+        info!(ticket = t.number, "reopened by the customer");
+        let number = t.number.to_string();
+        self.say(
+            customer,
+            lang,
+            Text::TicketReopened,
+            &[("number", &number)],
+            Vec::new(),
+        )
+        .await?;
+        self.post_to_room(t.id, Delivery::ReopenRoom).await?;
+        let note = format!("↩ Ticket #{} reopened by the customer.", t.number);
+        self.notice(&t, &note, true).await?;
+        self.relay_to_room(customer, ticket, body, files).await
+    }
+
+    /// Relays a customer's message into the ticket's room (the dispatcher skips it when the
+    /// customer shares the room).
+    async fn relay_to_room(
+        &mut self,
+        customer: &Customer,
+        ticket: TicketId,
+        body: &str,
+        files: &[Attachment],
+    ) -> Result<(), EngineError> {
+        let Some(t) = self.tx.ticket(ticket).await? else {
+            return Ok(());
+        };
+        if t.customer_in_room {
+            return Ok(());
+        }
+        let mut msg = OutMessage::plain(
+            MessageKind::CustomerRelay {
+                customer: customer.display_name.clone(),
+            },
+            body,
+        );
+        msg.attachments = files.to_vec();
+        self.post_to_room(t.id, Delivery::Send(msg)).await
+    }
+}

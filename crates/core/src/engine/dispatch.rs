@@ -1,0 +1,412 @@
+//! Delivering the outbox: in order per queue, concurrently across queues, each row by one
+//! dispatcher at a time (claimed in the Store, also across replicas), and an explicit outcome
+//! for every failure:
+//!
+//! | the platform says | what happens |
+//! |---|---|
+//! | 429 `retry_after` | the row waits exactly that long, then is sent again |
+//! | unreachable, 5xx | retried with backoff (1 s doubling to 5 min) until `outbox.retry_horizon_minutes`, then given up and the agents told |
+//! | the room is gone | the ticket gets a new room with a fresh summary and a notice; the row is delivered there |
+//! | the customer blocked the bot | the row is given up, the ticket marked unreachable, the agents told plainly |
+//! | any other refusal | the row is given up, recorded on the ticket, the agents told |
+//!
+//! A queue's next row waits until its first is delivered or given up, so a customer never sees
+//! their messages out of order and a room never gets a message before its summary.
+
+use futures_util::future::join_all;
+use tracing::{error, info, warn};
+
+use super::{Engine, EngineError, truncate_chars};
+use crate::outbox::*;
+use crate::ports::ChannelError;
+use crate::types::*;
+
+/// Rows claimed at once by one dispatch round.
+const CLAIM_BATCH: usize = 64;
+/// The first retry after a passing failure; it doubles per attempt up to [`MAX_BACKOFF_MS`].
+const FIRST_BACKOFF_MS: i64 = 1_000;
+/// The longest wait between two attempts.
+const MAX_BACKOFF_MS: i64 = 300_000;
+
+/// What [`Engine::dispatch_due`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    /// Rows the platforms accepted.
+    pub delivered: usize,
+    /// Rows put back for a later attempt.
+    pub retried: usize,
+    /// Rows given up.
+    pub failed: usize,
+}
+
+impl DispatchReport {
+    fn add(&mut self, other: DispatchReport) {
+        self.delivered += other.delivered;
+        self.retried += other.retried;
+        self.failed += other.failed;
+    }
+}
+
+/// How one attempt ended.
+enum Outcome {
+    Delivered,
+    Retry,
+    /// Given up; the agents were told in this room queue (if any).
+    Failed(Option<String>),
+}
+
+impl Engine {
+    /// Delivers every outbox row that is due, until none is: the heads of all queues
+    /// concurrently, each queue in order. Call it after a restart and periodically (the
+    /// `frontdesk run` dispatcher does); several replicas may call it at once.
+    pub async fn dispatch_due(&self) -> Result<DispatchReport, EngineError> {
+        self.dispatch(None).await
+    }
+
+    /// Delivers the due rows of these queues only (right after a unit of work wrote them).
+    pub(super) async fn dispatch_queues(
+        &self,
+        queues: &[String],
+    ) -> Result<DispatchReport, EngineError> {
+        self.dispatch(Some(queues)).await
+    }
+
+    async fn dispatch(&self, queues: Option<&[String]>) -> Result<DispatchReport, EngineError> {
+        let mut report = DispatchReport::default();
+        let claim_ms = self.cfg.outbox.claim_seconds * 1000;
+        let mut queues: Option<Vec<String>> = queues.map(<[String]>::to_vec);
+        loop {
+            let now = self.clock.now();
+            let rows = self
+                .store
+                .claim_due(&self.holder, now, claim_ms, CLAIM_BATCH, queues.as_deref())
+                .await?;
+            if rows.is_empty() {
+                return Ok(report);
+            }
+            let mut round = DispatchReport::default();
+            for outcome in join_all(rows.into_iter().map(|r| self.deliver(r))).await {
+                match outcome? {
+                    Outcome::Delivered => round.delivered += 1,
+                    Outcome::Retry => round.retried += 1,
+                    Outcome::Failed(notice) => {
+                        round.failed += 1;
+                        // Deliver the notice to the agents in this same call.
+                        if let (Some(q), Some(n)) = (queues.as_mut(), notice)
+                            && !q.contains(&n)
+                        {
+                            q.push(n);
+                        }
+                    }
+                }
+            }
+            report.add(round);
+            if round.delivered + round.failed == 0 {
+                // Everything claimed waits for a later attempt.
+                return Ok(report);
+            }
+        }
+    }
+
+    /// One attempt at one claimed row.
+    async fn deliver(&self, o: Outbound) -> Result<Outcome, EngineError> {
+        let mut reopened = false;
+        loop {
+            let (to, ticket) = match &o.row.dest {
+                Destination::Endpoint(e) => {
+                    let t = match o.row.ticket {
+                        Some(id) => self.store.ticket(id).await?,
+                        None => None,
+                    };
+                    (e.clone(), t)
+                }
+                Destination::Room(id) => {
+                    let Some(t) = self.store.ticket(*id).await? else {
+                        return self.give_up(&o, None, "the ticket no longer exists").await;
+                    };
+                    match (&t.room, &o.row.delivery) {
+                        (Some(room), _) => (room.clone(), Some(t)),
+                        // Nothing to close or reopen before the room exists.
+                        (None, Delivery::CloseRoom | Delivery::ReopenRoom) => {
+                            self.store
+                                .outbox_delivered(o.id, None, self.clock.now())
+                                .await?;
+                            return Ok(Outcome::Delivered);
+                        }
+                        (None, Delivery::Send(_)) => match self.open_room(&t).await {
+                            Ok(room) => {
+                                let t = self.store.ticket(t.id).await?.unwrap_or(t);
+                                (room, Some(t))
+                            }
+                            Err(e) => return self.room_not_opened(&o, &t, e).await,
+                        },
+                    }
+                }
+            };
+            if let (Delivery::Send(m), Some(t)) = (&o.row.delivery, &ticket)
+                && matches!(m.kind, MessageKind::CustomerRelay { .. })
+                && t.customer_in_room
+                && matches!(o.row.dest, Destination::Room(_))
+            {
+                // The customer shares the room: they see their own message there.
+                self.store
+                    .outbox_delivered(o.id, None, self.clock.now())
+                    .await?;
+                return Ok(Outcome::Delivered);
+            }
+            let result = match self.router.get(&to.platform) {
+                Err(e) => Err(e),
+                Ok(ch) => match &o.row.delivery {
+                    Delivery::Send(m) => ch.send(&to, m).await.map(|s| s.message_id),
+                    Delivery::CloseRoom => ch.close_room(&to).await.map(|()| None),
+                    Delivery::ReopenRoom => ch.reopen_room(&to).await.map(|()| None),
+                },
+            };
+            match result {
+                Ok(id) => {
+                    self.store
+                        .outbox_delivered(o.id, id.as_deref(), self.clock.now())
+                        .await?;
+                    return Ok(Outcome::Delivered);
+                }
+                Err(ChannelError::RoomGone(why))
+                    if matches!(o.row.dest, Destination::Room(_)) && !reopened =>
+                {
+                    let Some(t) = ticket else {
+                        return self.on_error(&o, None, ChannelError::RoomGone(why)).await;
+                    };
+                    match self.replace_room(&t, &o, &why).await {
+                        Ok(()) => reopened = true,
+                        Err(e) => return self.on_error(&o, Some(&t), e).await,
+                    }
+                }
+                Err(e) => return self.on_error(&o, ticket.as_ref(), e).await,
+            }
+        }
+    }
+
+    /// Opens a ticket's room in the desk and records it.
+    async fn open_room(&self, t: &Ticket) -> Result<Endpoint, ChannelError> {
+        let desk = self.cfg.desk.endpoint();
+        let channel = self.router.get(&desk.platform)?;
+        let room = channel.open_room(&desk, &self.room_title(t)).await?;
+        // A customer on the desk's own chat platform who writes in the desk's chat would
+        // share the room; customers in DMs never do.
+        let customer_in_room = room == t.customer_endpoint;
+        if let Err(e) = self
+            .store
+            .set_ticket_room(t.id, Some(&room), customer_in_room)
+            .await
+        {
+            // The room exists but is not recorded: the next attempt opens another one. Say so.
+            error!(ticket = t.number, error = %e, "room opened but not recorded");
+            return Err(ChannelError::Unavailable(format!(
+                "room opened but not recorded: {e}"
+            )));
+        }
+        info!(ticket = t.number, room = %room, "room opened");
+        Ok(room)
+    }
+
+    /// A room that could not be opened. The desk is the team's own, so a refusal there (the
+    /// bot lost its admin rights, topics were switched off) is a misconfiguration to fix, not
+    /// a reason to drop the ticket: it is recorded on the ticket once and retried like a
+    /// network error, until the retry horizon.
+    async fn room_not_opened(
+        &self,
+        o: &Outbound,
+        t: &Ticket,
+        e: ChannelError,
+    ) -> Result<Outcome, EngineError> {
+        if e.is_transient() {
+            return self.on_error(o, Some(t), e).await;
+        }
+        error!(ticket = t.number, error = %e, "the ticket's room could not be opened");
+        if o.attempts == 0 {
+            self.metrics.send_failure(&o.row.platform);
+            self.store
+                .add_event(
+                    t.id,
+                    EventKind::SendFailed,
+                    None,
+                    &format!("open room: {e}"),
+                    self.clock.now(),
+                )
+                .await?;
+        }
+        self.on_error(
+            o,
+            Some(t),
+            ChannelError::Unavailable(format!("open room: {e}")),
+        )
+        .await
+    }
+
+    /// The platform lost the ticket's room: open a new one with a fresh summary and say what
+    /// happened, so the row being delivered (and every later one) lands there.
+    async fn replace_room(&self, t: &Ticket, o: &Outbound, why: &str) -> Result<(), ChannelError> {
+        warn!(ticket = t.number, %why, "the ticket's room is gone: opening a new one");
+        let now = self.clock.now();
+        let store_err = |e: crate::ports::StoreError| ChannelError::Unavailable(e.to_string());
+        self.store
+            .set_ticket_room(t.id, None, false)
+            .await
+            .map_err(store_err)?;
+        self.store
+            .add_event(t.id, EventKind::RoomLost, None, why, now)
+            .await
+            .map_err(store_err)?;
+        let room = self.open_room(t).await?;
+        let channel = self.router.get(&room.platform)?;
+        let is_summary =
+            matches!(&o.row.delivery, Delivery::Send(m) if m.kind == MessageKind::Summary);
+        if !is_summary {
+            let t = self
+                .store
+                .ticket(t.id)
+                .await
+                .map_err(store_err)?
+                .unwrap_or_else(|| t.clone());
+            let summary = self
+                .room_summary(self.store.as_ref(), &t)
+                .await
+                .map_err(|e| ChannelError::Unavailable(e.to_string()))?;
+            channel.send(&room, &summary).await?;
+        }
+        let mut notice = OutMessage::plain(
+            MessageKind::Notice,
+            format!(
+                "⚠ The previous room of ticket #{} was deleted, so this one replaces it. Messages that could not reach the old room follow here.",
+                t.number
+            ),
+        );
+        notice.mention_agents = true;
+        channel.send(&room, &notice).await?;
+        Ok(())
+    }
+
+    /// What a failed attempt leads to.
+    async fn on_error(
+        &self,
+        o: &Outbound,
+        ticket: Option<&Ticket>,
+        e: ChannelError,
+    ) -> Result<Outcome, EngineError> {
+        let now = self.clock.now();
+        let err = e.to_string();
+        match e {
+            ChannelError::RateLimited { retry_after_ms } => {
+                let wait = i64::try_from(retry_after_ms).unwrap_or(i64::MAX).max(100);
+                self.store
+                    .outbox_retry(o.id, now.plus_millis(wait), &err)
+                    .await?;
+                Ok(Outcome::Retry)
+            }
+            ChannelError::Unavailable(_) => {
+                let horizon = self.cfg.outbox.retry_horizon_minutes * 60_000;
+                if now.millis() - o.row.created_at.millis() >= horizon {
+                    let why = format!("still failing after the retry horizon: {err}");
+                    return self.give_up(o, ticket, &why).await;
+                }
+                let shift = o.attempts.clamp(0, 20) as u32;
+                let wait = FIRST_BACKOFF_MS
+                    .saturating_mul(1i64 << shift)
+                    .min(MAX_BACKOFF_MS);
+                self.store
+                    .outbox_retry(o.id, now.plus_millis(wait), &err)
+                    .await?;
+                Ok(Outcome::Retry)
+            }
+            ChannelError::Unreachable(_) | ChannelError::RoomGone(_)
+                if matches!(o.row.dest, Destination::Endpoint(_)) =>
+            {
+                self.store.outbox_failed(o.id, &err, now).await?;
+                self.metrics.send_failure(&o.row.platform);
+                warn!(row = o.id.0, error = %err, "recipient unreachable: given up");
+                let Some(t) = ticket else {
+                    return Ok(Outcome::Failed(None));
+                };
+                {
+                    self.store
+                        .add_event(t.id, EventKind::Unreachable, None, &err, now)
+                        .await?;
+                    let text = format!(
+                        "⚠ The customer of ticket #{} cannot be reached on {} (they blocked the bot, left or deleted the chat). This was not delivered and will not be retried: «{}»",
+                        t.number,
+                        o.row.platform,
+                        preview(&o.row.delivery)
+                    );
+                    self.notify_room(t, &text).await
+                }
+            }
+            _ => self.give_up(o, ticket, &err).await,
+        }
+    }
+
+    /// Gives a row up for good: recorded on the row and the ticket, logged, counted, and told
+    /// to the agents when it was meant for the customer.
+    async fn give_up(
+        &self,
+        o: &Outbound,
+        ticket: Option<&Ticket>,
+        why: &str,
+    ) -> Result<Outcome, EngineError> {
+        let now = self.clock.now();
+        self.store.outbox_failed(o.id, why, now).await?;
+        self.metrics.send_failure(&o.row.platform);
+        match ticket {
+            Some(t) => {
+                error!(ticket = t.number, desk = %t.desk, row = o.id.0, error = %why, "delivery given up");
+                let what = match &o.row.dest {
+                    Destination::Room(_) => "send to the room",
+                    Destination::Endpoint(_) => "send to the customer",
+                };
+                self.store
+                    .add_event(
+                        t.id,
+                        EventKind::SendFailed,
+                        None,
+                        &format!("{what}: {why}"),
+                        now,
+                    )
+                    .await?;
+                if matches!(o.row.dest, Destination::Endpoint(_)) {
+                    let text = format!(
+                        "⚠ A message of ticket #{} could not be delivered to the customer ({why}): «{}»",
+                        t.number,
+                        preview(&o.row.delivery)
+                    );
+                    return self.notify_room(t, &text).await;
+                }
+            }
+            None => error!(row = o.id.0, error = %why, "delivery given up"),
+        }
+        Ok(Outcome::Failed(None))
+    }
+
+    /// Writes a notice for a ticket's room to the outbox (delivered in the room's order).
+    async fn notify_room(&self, t: &Ticket, text: &str) -> Result<Outcome, EngineError> {
+        let dest = Destination::Room(t.id);
+        let queue = NewOutbound::queue_of(&dest);
+        self.store
+            .enqueue(&NewOutbound {
+                queue: queue.clone(),
+                platform: self.cfg.desk.endpoint().platform,
+                dest,
+                delivery: Delivery::Send(OutMessage::plain(MessageKind::Notice, text)),
+                ticket: Some(t.id),
+                created_at: self.clock.now(),
+            })
+            .await?;
+        Ok(Outcome::Failed(Some(queue)))
+    }
+}
+
+/// The start of what a row carried, for a notice.
+fn preview(d: &Delivery) -> String {
+    match d {
+        Delivery::Send(m) => truncate_chars(&super::one_line(&m.text), 120),
+        Delivery::CloseRoom => "close the room".into(),
+        Delivery::ReopenRoom => "reopen the room".into(),
+    }
+}

@@ -1,0 +1,330 @@
+//! The Engine: one customer conversation and one ticket's life, platform-free.
+//!
+//! Adapters turn platform updates into [`Inbound`] and call [`Engine::handle`]. Each update is
+//! handled as **one unit of work** ([`unit`]): everything the Engine decides — customer state,
+//! messages, ticket changes, bot-reply records — and every message it wants sent (written to
+//! the outbox) commit together in one Store transaction, or not at all, in which case the
+//! update is handled afresh when the platform delivers it again. The outbox is then delivered
+//! by [`Engine::dispatch_due`] ([`dispatch`]), right after the unit and periodically.
+//!
+//! Where things are:
+//! - [`customer`]: a customer's message or button press (answer, suggest, escalate, survey);
+//! - [`room`]: a message in a ticket room (agent replies, notes, the room summary);
+//! - [`commands`]: one function per agent command;
+//! - [`payload`]: button payloads, formatted and parsed in one place;
+//! - [`dispatch`]: delivering the outbox, and what each permanent failure leads to;
+//! - [`flood`]: the per-customer flood limit.
+//!
+//! See DESIGN.md, "Conversation flow".
+
+mod commands;
+mod customer;
+mod dispatch;
+mod flood;
+mod payload;
+mod room;
+mod unit;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use frontdesk_kb::Kb;
+use tracing::{debug, instrument, warn};
+
+use crate::config::EngineConfig;
+use crate::fold::fold;
+use crate::metrics::Metrics;
+use crate::ports::{Clock, Router, Store, StoreError};
+use crate::texts::{Text, Texts, UnknownTextKey};
+use crate::types::*;
+
+pub use commands::AgentCommand;
+pub use dispatch::DispatchReport;
+pub use room::transcript_line;
+
+use flood::FloodGuard;
+use unit::Unit;
+
+/// Longest query text handed to the matcher; the full message is still recorded.
+const MAX_QUERY_CHARS: usize = 1000;
+/// Longest ticket subject.
+const MAX_SUBJECT_CHARS: usize = 80;
+
+/// An error the Engine could not handle by itself.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The Store failed; the update was not processed (its unit of work rolled back) and may
+    /// be retried.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl From<UnknownTextKey> for EngineError {
+    fn from(e: UnknownTextKey) -> Self {
+        EngineError::Config(e.to_string())
+    }
+}
+
+/// What [`Engine::handle`] did with an update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// Processed.
+    Done,
+    /// A replay of an update already processed: nothing changed.
+    Duplicate,
+    /// Not for the Engine (a non-agent in a ticket room, a message in the desk's main chat).
+    Ignored,
+}
+
+/// What one [`Engine::tick`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// First-response reminders decided.
+    pub reminders: usize,
+    /// Outbox rows delivered.
+    pub delivered: usize,
+}
+
+/// The conversation and ticket engine. Cheap to share: wrap it in an `Arc`.
+pub struct Engine {
+    cfg: EngineConfig,
+    texts: Texts,
+    handoff: Vec<String>,
+    not_solved: Vec<String>,
+    greetings: Vec<(String, String)>,
+    thanks: Vec<(String, String)>,
+    store: Arc<dyn Store>,
+    router: Router,
+    clock: Arc<dyn Clock>,
+    kb: RwLock<Arc<Kb>>,
+    flood: FloodGuard,
+    metrics: Arc<Metrics>,
+    /// Who this Engine is when it claims outbox rows (unique per process and Engine).
+    holder: String,
+}
+
+/// Cuts `s` to `n` characters, marking the cut with an ellipsis.
+fn truncate_chars(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+/// `s` with every run of whitespace (newlines included) made one space.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The unit-of-work key of a customer: their units run one at a time, on every replica.
+fn customer_key(platform: &Platform, user_id: &str) -> String {
+    format!("customer:{platform}:{user_id}")
+}
+
+impl Engine {
+    /// Builds an Engine. Fails on invalid configuration (an unknown text key).
+    pub fn new(
+        cfg: EngineConfig,
+        store: Arc<dyn Store>,
+        router: Router,
+        clock: Arc<dyn Clock>,
+        kb: Kb,
+    ) -> Result<Engine, EngineError> {
+        let texts = Texts::with_overrides(&cfg.texts)?;
+        let m = &cfg.matching;
+        if !(0.0..=1.0).contains(&m.answer_threshold)
+            || !(0.0..=1.0).contains(&m.suggest_threshold)
+            || m.suggest_threshold > m.answer_threshold
+        {
+            return Err(EngineError::Config(format!(
+                "thresholds must satisfy 0 <= suggest_threshold ({}) <= answer_threshold ({}) <= 1",
+                m.suggest_threshold, m.answer_threshold
+            )));
+        }
+        if cfg.outbox.retry_horizon_minutes < 0 || cfg.outbox.claim_seconds <= 0 {
+            return Err(EngineError::Config(format!(
+                "outbox.retry_horizon_minutes ({}) must be >= 0 and outbox.claim_seconds ({}) > 0",
+                cfg.outbox.retry_horizon_minutes, cfg.outbox.claim_seconds
+            )));
+        }
+        let collect = |m: &std::collections::BTreeMap<String, Vec<String>>| {
+            m.values()
+                .flatten()
+                .map(|p| fold(p))
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+        };
+        let by_lang = |m: &std::collections::BTreeMap<String, Vec<String>>| {
+            m.iter()
+                .flat_map(|(lang, ps)| ps.iter().map(move |p| (fold(p), lang.clone())))
+                .filter(|(p, _)| !p.is_empty())
+                .collect::<Vec<_>>()
+        };
+        static ENGINES: AtomicU64 = AtomicU64::new(0);
+        let holder = format!(
+            "{}-{}-{}",
+            std::process::id(),
+            clock.now().millis(),
+            ENGINES.fetch_add(1, Ordering::Relaxed)
+        );
+        Ok(Engine {
+            greetings: by_lang(&cfg.conversation.greetings),
+            thanks: by_lang(&cfg.conversation.thanks),
+            handoff: collect(&cfg.conversation.handoff_phrases),
+            not_solved: collect(&cfg.conversation.not_solved_phrases),
+            texts,
+            cfg,
+            store,
+            router,
+            clock,
+            kb: RwLock::new(Arc::new(kb)),
+            flood: FloodGuard::default(),
+            metrics: Arc::new(Metrics::default()),
+            holder,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    /// The Store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The knowledge base in use.
+    pub fn kb(&self) -> Arc<Kb> {
+        self.kb.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replaces the knowledge base (after a reload); conversations carry on.
+    pub fn set_kb(&self, kb: Kb) {
+        *self.kb.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(kb);
+    }
+
+    /// The Engine's live metrics (served at `/metrics` by `frontdesk run`).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Handles one inbound update in one unit of work, then delivers what it decided to send.
+    ///
+    /// A replay of an update whose unit committed changes nothing ([`Handled::Duplicate`]).
+    /// On an error nothing of the update was kept: the adapter may hand it again (and should,
+    /// after a pause, until it succeeds or [`Engine::dead_letter`] keeps it).
+    #[instrument(skip_all, fields(platform = %msg.from.platform, user = %msg.from.user_id, id = %msg.platform_msg_id))]
+    pub async fn handle(&self, msg: Inbound) -> Result<Handled, EngineError> {
+        let msg = msg.sanitized();
+        let now = self.clock.now();
+        let room_ticket = self.store.ticket_by_room(&msg.at).await?;
+        let key = match &room_ticket {
+            Some(t) => match self.store.customer(t.customer).await? {
+                Some(c) => customer_key(&c.platform, &c.user_id),
+                None => {
+                    return Err(
+                        StoreError::NotFound(format!("customer of ticket #{}", t.number)).into(),
+                    );
+                }
+            },
+            None => {
+                let desk = self.cfg.desk.endpoint();
+                if msg.at.platform == desk.platform && msg.at.chat_id == desk.chat_id {
+                    debug!("message in the desk chat outside a ticket room: ignored");
+                    return Ok(Handled::Ignored);
+                }
+                customer_key(&msg.from.platform, &msg.from.user_id)
+            }
+        };
+        let mut u = Unit::begin(self, &key, now).await?;
+        let handled = match room_ticket {
+            // Read again inside the unit: it may have changed since.
+            Some(t) => match u.tx.ticket(t.id).await? {
+                Some(t) => u.handle_room(t, &msg).await?,
+                None => Handled::Ignored,
+            },
+            None => u.handle_customer(&msg).await?,
+        };
+        if handled != Handled::Done {
+            // Nothing to keep: dropping the unit rolls back what it read and wrote.
+            return Ok(handled);
+        }
+        u.commit().await?;
+        Ok(handled)
+    }
+
+    /// Keeps an update that could not be handled after the adapter's retries (bad bytes, a
+    /// bug): the raw update and the error go to the dead letters, visible to the team, and a
+    /// customer is told that their message reached us. Returns false when the update was kept
+    /// before. Fails only when the Store does: then the update must not be acknowledged.
+    pub async fn dead_letter(&self, msg: &Inbound, error: &str) -> Result<bool, EngineError> {
+        let msg = msg.clone().sanitized();
+        let now = self.clock.now();
+        warn!(platform = %msg.from.platform, id = %msg.platform_msg_id, %error, "update kept as a dead letter");
+        let key = customer_key(&msg.from.platform, &msg.from.user_id);
+        let mut u = Unit::begin(self, &key, now).await?;
+        if !u.tx.record_dead_letter(&msg, error, now).await? {
+            return Ok(false);
+        }
+        let in_room = u.tx.ticket_by_room(&msg.at).await?.is_some();
+        let desk = self.cfg.desk.endpoint();
+        let in_desk = msg.at.platform == desk.platform && msg.at.chat_id == desk.chat_id;
+        if msg.from.role == Role::Customer && !in_room && !in_desk {
+            let lang = self.cfg.conversation.default_language.clone();
+            let body = self.texts.fill(&lang, Text::HandoffDelayed, &[]);
+            let out = OutMessage::markdown(MessageKind::Bot, body);
+            u.send_to(&msg.at, None, out).await?;
+        }
+        u.commit().await?;
+        Ok(true)
+    }
+
+    /// Periodic work: first-response reminders (each sent by one replica), then delivery of
+    /// the outbox rows that are due. Call it every few seconds.
+    pub async fn tick(&self) -> Result<TickReport, EngineError> {
+        let now = self.clock.now();
+        let mut report = TickReport::default();
+        let sla = &self.cfg.sla;
+        if sla.first_response_minutes > 0 && sla.reminders > 0 {
+            let target = sla.first_response_minutes * 60_000;
+            let mut u =
+                Unit::begin(self, &format!("reminders:{}", self.cfg.desk.name), now).await?;
+            let due =
+                u.tx.take_due_reminders(&self.cfg.desk.name, now, target, sla.reminders)
+                    .await?;
+            for (t, level) in due {
+                let waited = (now.millis() - t.opened_at.millis()) / 60_000;
+                let text = if level <= 1 {
+                    format!(
+                        "⏰ Ticket #{} has waited {waited} min without a reply (target {} min).",
+                        t.number, sla.first_response_minutes
+                    )
+                } else {
+                    format!(
+                        "⏰ Ticket #{} still has no reply after {waited} min (target {} min). Can someone take it?",
+                        t.number, sla.first_response_minutes
+                    )
+                };
+                u.tx.add_event(
+                    t.id,
+                    EventKind::Reminder,
+                    None,
+                    &format!("level {level}"),
+                    now,
+                )
+                .await?;
+                u.notice(&t, &text, level >= 2).await?;
+                report.reminders += 1;
+            }
+            u.commit().await?;
+        }
+        report.delivered = self.dispatch_due().await?.delivered;
+        Ok(report)
+    }
+}

@@ -1,0 +1,135 @@
+//! Bot replies, the customers' verdicts on them, and the satisfaction surveys.
+
+use async_trait::async_trait;
+use frontdesk_core::*;
+use sqlx::Row;
+
+use crate::rows::*;
+use crate::{Sql, SqlStore, sql};
+
+#[async_trait]
+impl FeedbackStore for SqlStore {
+    async fn record_bot_reply(&self, r: &NewBotReply) -> StoreResult<BotReplyId> {
+        let row = sqlx::query(
+            "INSERT INTO bot_replies (customer_id, question, outcome, entry_id, lang, confidence, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(r.customer.0)
+        .bind(r.question.as_str())
+        .bind(r.outcome.as_str())
+        .bind(r.entry_id.clone())
+        .bind(r.lang.clone())
+        .bind(f64::from(r.confidence))
+        .bind(r.at.0)
+        .fetch_one(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(BotReplyId(row.try_get("id").sql()?))
+    }
+
+    async fn bot_reply(&self, id: BotReplyId) -> StoreResult<Option<BotReply>> {
+        let q = sql!("SELECT {REPLY_COLS} FROM bot_replies WHERE id = $1");
+        match sqlx::query(q)
+            .bind(id.0)
+            .fetch_optional(&mut *self.conn().await?)
+            .await
+            .sql()?
+        {
+            Some(r) => Ok(Some(reply_from_row(&r)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn set_bot_reply_feedback(
+        &self,
+        id: BotReplyId,
+        customer: CustomerId,
+        feedback: Feedback,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE bot_replies SET feedback = $1, feedback_at = $2 \
+             WHERE id = $3 AND customer_id = $4 AND feedback IS NULL",
+        )
+        .bind(feedback.as_str())
+        .bind(now.0)
+        .bind(id.0)
+        .bind(customer.0)
+        .execute(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn bot_replies_since(&self, since: Timestamp) -> StoreResult<Vec<BotReply>> {
+        let q = sql!("SELECT {REPLY_COLS} FROM bot_replies WHERE at >= $1 ORDER BY id");
+        let rows = sqlx::query(q)
+            .bind(since.0)
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .sql()?;
+        rows.iter().map(reply_from_row).collect()
+    }
+
+    async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO surveys (ticket_id, asked_at) VALUES ($1, $2) \
+             ON CONFLICT (ticket_id) DO UPDATE SET asked_at = excluded.asked_at",
+        )
+        .bind(ticket.0)
+        .bind(now.0)
+        .execute(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(())
+    }
+
+    async fn survey_score(
+        &self,
+        ticket: TicketId,
+        score: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE surveys SET score = $1, answered_at = $2 WHERE ticket_id = $3")
+            .bind(score)
+            .bind(now.0)
+            .bind(ticket.0)
+            .execute(&mut *self.conn().await?)
+            .await
+            .sql()?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn survey_comment(&self, ticket: TicketId, comment: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE surveys SET comment = $1 WHERE ticket_id = $2")
+            .bind(comment)
+            .bind(ticket.0)
+            .execute(&mut *self.conn().await?)
+            .await
+            .sql()?;
+        Ok(())
+    }
+
+    async fn survey(&self, ticket: TicketId) -> StoreResult<Option<Survey>> {
+        let row = sqlx::query(
+            "SELECT ticket_id, asked_at, score, comment, answered_at FROM surveys WHERE ticket_id = $1",
+        )
+        .bind(ticket.0)
+        .fetch_optional(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        match row {
+            Some(r) => Ok(Some(Survey {
+                ticket: TicketId(r.try_get("ticket_id").sql()?),
+                asked_at: Timestamp(r.try_get("asked_at").sql()?),
+                score: r.try_get("score").sql()?,
+                comment: r.try_get("comment").sql()?,
+                answered_at: r
+                    .try_get::<Option<i64>, _>("answered_at")
+                    .sql()?
+                    .map(Timestamp),
+            })),
+            None => Ok(None),
+        }
+    }
+}

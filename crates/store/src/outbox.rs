@@ -1,0 +1,200 @@
+//! The outbox: rows claimed by one dispatcher at a time with a guarded `UPDATE … RETURNING`
+//! (of several replicas racing for a row exactly one matches the unclaimed condition, on
+//! PostgreSQL because the loser re-checks the row after the winner's commit, on SQLite because
+//! writers are serialised), only the first pending row of each queue at a time.
+
+use async_trait::async_trait;
+use frontdesk_core::outbox::*;
+use frontdesk_core::*;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Sql, SqlStore, corrupt, sql};
+
+/// What a row carries, as stored in its `body` column.
+fn body_of(row: &NewOutbound) -> StoreResult<String> {
+    let v = serde_json::json!({ "dest": row.dest, "delivery": row.delivery });
+    serde_json::to_string(&v).map_err(corrupt)
+}
+
+fn row_of(r: &AnyRow) -> StoreResult<NewOutbound> {
+    let body: String = r.try_get("body").sql()?;
+    let mut v: serde_json::Value = serde_json::from_str(&body).map_err(corrupt)?;
+    let dest: Destination = serde_json::from_value(v["dest"].take()).map_err(corrupt)?;
+    let delivery: Delivery = serde_json::from_value(v["delivery"].take()).map_err(corrupt)?;
+    Ok(NewOutbound {
+        queue: r.try_get("queue").sql()?,
+        platform: Platform(r.try_get("platform").sql()?),
+        dest,
+        delivery,
+        ticket: r
+            .try_get::<Option<i64>, _>("ticket_id")
+            .sql()?
+            .map(TicketId),
+        created_at: Timestamp(r.try_get("created_at").sql()?),
+    })
+}
+
+const OUT_COLS: &str = "id, queue, platform, body, ticket_id, created_at, attempts";
+
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn enqueue(&self, row: &NewOutbound) -> StoreResult<OutboxId> {
+        let r = sqlx::query(
+            "INSERT INTO outbox (queue, platform, body, ticket_id, created_at, next_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(row.queue.as_str())
+        .bind(row.platform.as_str())
+        .bind(body_of(row)?)
+        .bind(row.ticket.map(|t| t.0))
+        .bind(row.created_at.0)
+        .fetch_one(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(OutboxId(r.try_get("id").sql()?))
+    }
+
+    async fn claim_due(
+        &self,
+        holder: &str,
+        now: Timestamp,
+        claim_ms: i64,
+        limit: usize,
+        queues: Option<&[String]>,
+    ) -> StoreResult<Vec<Outbound>> {
+        if queues.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let filter = match queues {
+            Some(q) => {
+                let marks: Vec<String> = (0..q.len()).map(|i| format!("${}", i + 5)).collect();
+                format!("AND queue IN ({})", marks.join(", "))
+            }
+            None => String::new(),
+        };
+        let q = sql!(
+            "UPDATE outbox SET claimed_by = $1, claimed_until = $2 \
+             WHERE id IN (SELECT o.id FROM \
+                 (SELECT MIN(id) AS id FROM outbox WHERE status = 0 {filter} GROUP BY queue) h \
+                 JOIN outbox o ON o.id = h.id \
+                 WHERE o.next_at <= $3 AND (o.claimed_until IS NULL OR o.claimed_until < $3) \
+                 ORDER BY o.id LIMIT $4) \
+             AND status = 0 AND next_at <= $3 \
+             AND (claimed_until IS NULL OR claimed_until < $3) \
+             RETURNING {OUT_COLS}"
+        );
+        let mut query = sqlx::query(q)
+            .bind(holder)
+            .bind(now.0.saturating_add(claim_ms))
+            .bind(now.0)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        for queue in queues.unwrap_or_default() {
+            query = query.bind(queue.as_str());
+        }
+        let rows = query.fetch_all(&mut *self.conn().await?).await.sql()?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(Outbound {
+                    id: OutboxId(r.try_get("id").sql()?),
+                    row: row_of(r)?,
+                    attempts: r.try_get("attempts").sql()?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by_key(|o| o.id);
+        Ok(out)
+    }
+
+    async fn outbox_delivered(
+        &self,
+        id: OutboxId,
+        platform_msg_id: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 1, platform_msg_id = $1, done_at = $2, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $3",
+        )
+        .bind(platform_msg_id)
+        .bind(now.0)
+        .bind(id.0)
+        .execute(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(())
+    }
+
+    async fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_at = $1, error = $2, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND status = 0",
+        )
+        .bind(next_at.0)
+        .bind(error)
+        .bind(id.0)
+        .execute(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(())
+    }
+
+    async fn outbox_failed(&self, id: OutboxId, error: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 2, attempts = attempts + 1, error = $1, done_at = $2, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $3",
+        )
+        .bind(error)
+        .bind(now.0)
+        .bind(id.0)
+        .execute(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(())
+    }
+
+    async fn outbox_depth(&self) -> StoreResult<Vec<OutboxDepth>> {
+        let rows = sqlx::query(
+            "SELECT platform, COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox \
+             WHERE status = 0 GROUP BY platform ORDER BY platform",
+        )
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxDepth {
+                    platform: Platform(r.try_get("platform").sql()?),
+                    pending: r.try_get("pending").sql()?,
+                    oldest: r.try_get::<Option<i64>, _>("oldest").sql()?.map(Timestamp),
+                })
+            })
+            .collect()
+    }
+
+    async fn ticket_outbox(&self, ticket: TicketId) -> StoreResult<Vec<OutboxEntry>> {
+        let q = sql!(
+            "SELECT {OUT_COLS}, status, error FROM outbox \
+             WHERE ticket_id = $1 AND status <> 1 ORDER BY id"
+        );
+        let rows = sqlx::query(q)
+            .bind(ticket.0)
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .sql()?;
+        rows.iter()
+            .map(|r| {
+                let code: i64 = r.try_get("status").sql()?;
+                Ok(OutboxEntry {
+                    id: OutboxId(r.try_get("id").sql()?),
+                    row: row_of(r)?,
+                    status: OutboxStatus::from_code(code)
+                        .ok_or_else(|| corrupt(format!("outbox status {code}")))?,
+                    attempts: r.try_get("attempts").sql()?,
+                    error: r.try_get("error").sql()?,
+                })
+            })
+            .collect()
+    }
+}
