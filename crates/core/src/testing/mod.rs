@@ -66,6 +66,7 @@ pub struct RecordingChannel {
     faults: Mutex<VecDeque<Fault>>,
     gone: Mutex<HashSet<Endpoint>>,
     blocked: Mutex<HashSet<String>>,
+    down: Mutex<HashSet<String>>,
 }
 
 /// An error a [`RecordingChannel`] answers on demand, as a platform would.
@@ -106,6 +107,7 @@ impl RecordingChannel {
             faults: Mutex::default(),
             gone: Mutex::default(),
             blocked: Mutex::default(),
+            down: Mutex::default(),
         })
     }
 
@@ -166,6 +168,17 @@ impl RecordingChannel {
         self.blocked.lock().unwrap().insert(chat_id.to_owned());
     }
 
+    /// While `down`, sends to this chat answer [`Fault::Unavailable`] (an outage of one
+    /// recipient; other chats work).
+    pub fn set_chat_down(&self, chat_id: &str, down: bool) {
+        let mut d = self.down.lock().unwrap();
+        if down {
+            d.insert(chat_id.to_owned());
+        } else {
+            d.remove(chat_id);
+        }
+    }
+
     fn check(&self) -> Result<(), ChannelError> {
         if self.fail.load(Ordering::SeqCst) {
             return Err(ChannelError::Unavailable("test channel set to fail".into()));
@@ -183,6 +196,9 @@ impl RecordingChannel {
         }
         if self.blocked.lock().unwrap().contains(&to.chat_id) {
             return Err(Fault::Unreachable.error());
+        }
+        if self.down.lock().unwrap().contains(&to.chat_id) {
+            return Err(Fault::Unavailable.error());
         }
         Ok(())
     }
