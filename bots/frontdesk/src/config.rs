@@ -116,6 +116,22 @@ impl Default for MetricsConfig {
     }
 }
 
+/// Several replicas on one database.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ReplicasConfig {
+    /// How long a platform receiver's lease lasts without renewal (renewed every third of
+    /// it): when its replica dies, another one (or the restarted process) takes over within
+    /// this time. Shorter means faster takeover and more database writes.
+    pub(crate) lease_seconds: u64,
+}
+
+impl Default for ReplicasConfig {
+    fn default() -> Self {
+        ReplicasConfig { lease_seconds: 15 }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -133,6 +149,7 @@ pub(crate) struct Config {
     pub(crate) telegram: TelegramConfig,
     pub(crate) discord: DiscordConfig,
     pub(crate) metrics: MetricsConfig,
+    pub(crate) replicas: ReplicasConfig,
 }
 
 impl Config {

@@ -22,10 +22,6 @@ use tracing::{error, info, warn};
 use crate::config::Config;
 use crate::lease::run_exclusive;
 
-/// How long a receiver's lease lasts without renewal (renewed every third of it): after a crash
-/// another replica, or the restarted process, takes over within this time.
-const LEASE_TTL: Duration = Duration::from_secs(15);
-
 /// The first non-empty environment variable of `names`.
 fn env_any(names: &[&str]) -> Option<String> {
     names
@@ -198,6 +194,10 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
             }
         }));
     }
+    if cfg.replicas.lease_seconds < 1 {
+        bail!("replicas.lease_seconds must be at least 1");
+    }
+    let lease_ttl = Duration::from_secs(cfg.replicas.lease_seconds);
     let holder = holder();
     info!(%holder, desk = %desk.name, platform = %desk.platform, "frontdesk running");
     if let (Some(tg), Some(_)) = (&telegram, &webhook) {
@@ -212,7 +212,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
         tasks.push(spawn_receiver(
             "telegram.poll",
             (engine.clone(), store_dyn.clone(), clock.clone()),
-            holder.clone(),
+            (holder.clone(), lease_ttl),
             shutdown(),
             move |engine, stop| {
                 let tg = tg.clone();
@@ -228,7 +228,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
         tasks.push(spawn_receiver(
             "discord.gateway",
             (engine.clone(), store_dyn.clone(), clock.clone()),
-            holder.clone(),
+            (holder.clone(), lease_ttl),
             shutdown(),
             move |engine, stop| {
                 let dc = dc.clone();
@@ -257,7 +257,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
 fn spawn_receiver<R, F>(
     lease: &'static str,
     (engine, store, clock): (Arc<Engine>, Arc<dyn Store>, Arc<dyn Clock>),
-    holder: String,
+    (holder, ttl): (String, Duration),
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     receive: R,
 ) -> tokio::task::JoinHandle<()>
@@ -271,7 +271,7 @@ where
             clock,
             lease,
             &holder,
-            LEASE_TTL,
+            ttl,
             move |s| receive(engine.clone(), s),
             stop,
         )

@@ -155,6 +155,10 @@ struct FakeState {
     users: std::collections::HashMap<i64, Value>,
     /// The webhook set with `setWebhook`: URL and secret token (empty when none was given).
     webhook: Option<(String, String)>,
+    /// Forum topics deleted with [`FakeTelegram::delete_topic`]: (chat, thread).
+    deleted_topics: std::collections::HashSet<(i64, i64)>,
+    /// Private chats whose user blocked the bot ([`FakeTelegram::block`]).
+    blocked: std::collections::HashSet<i64>,
 }
 
 struct Inner {
@@ -552,6 +556,21 @@ impl FakeTelegram {
 
     // ---- failures ------------------------------------------------------------------------
 
+    /// Deletes a forum topic, as an admin of the desk would: from now on every message or
+    /// topic call for it answers 400 "message thread not found".
+    pub fn delete_topic(&self, chat_id: i64, thread_id: i64) {
+        self.inner
+            .lock()
+            .deleted_topics
+            .insert((chat_id, thread_id));
+    }
+
+    /// The user of this private chat blocks the bot: messages to it answer 403 "bot was
+    /// blocked by the user".
+    pub fn block(&self, chat_id: i64) {
+        self.inner.lock().blocked.insert(chat_id);
+    }
+
     /// Makes the next call of `method` fail with HTTP `code` (429 with `retry_after` seconds,
     /// for example). Several calls queue several failures.
     pub fn fail_next(&self, method: &str, code: u16, retry_after: Option<u32>) {
@@ -891,6 +910,27 @@ async fn serve(inner: Arc<Inner>, bot: String, method: String, params: Value) ->
 
 async fn dispatch(inner: &Inner, method: &str, params: &Value) -> Result<Value, (u16, String)> {
     let lower = method.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "sendmessage"
+            | "sendphoto"
+            | "senddocument"
+            | "closeforumtopic"
+            | "reopenforumtopic"
+            | "editforumtopic"
+    ) {
+        let chat = params.get("chat_id").and_then(as_i64).unwrap_or(0);
+        let thread = params.get("message_thread_id").and_then(as_i64);
+        let st = inner.lock();
+        if let Some(t) = thread
+            && st.deleted_topics.contains(&(chat, t))
+        {
+            return Err((400, "Bad Request: message thread not found".into()));
+        }
+        if st.blocked.contains(&chat) {
+            return Err((403, "Forbidden: bot was blocked by the user".into()));
+        }
+    }
     Ok(match lower.as_str() {
         "getme" => json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Frontdesk", "username": BOT_USERNAME,
