@@ -251,7 +251,11 @@ async fn kill_and_restart(db: &str, postgres: bool, seed: u64) {
             }
             runs += 1;
             if std::env::var_os("FRONTDESK_KILL_TRACE").is_some() {
-                eprintln!("kill {kills} at {:.1} s: {:?}", started.elapsed().as_secs_f64(), compare(&tally(&tg)));
+                eprintln!(
+                    "kill {kills} at {:.1} s: {:?}",
+                    started.elapsed().as_secs_f64(),
+                    compare(&tally(&tg))
+                );
             }
             bot = start(dir.path(), &tg, db, runs);
         }
@@ -274,11 +278,18 @@ async fn kill_and_restart(db: &str, postgres: bool, seed: u64) {
         "{} ({seed}): {kills} SIGKILLs{}, 300 messages from {CUSTOMERS} customers: 0 unanswered, \
          {repeated} repeated sends ({topics_twice} of them a topic opened twice), {:.1} s",
         if postgres { "PostgreSQL" } else { "SQLite" },
-        if pg_restarted { " and a PostgreSQL restart" } else { "" },
+        if pg_restarted {
+            " and a PostgreSQL restart"
+        } else {
+            ""
+        },
         started.elapsed().as_secs_f64()
     );
     // A kill can repeat only what was in flight at that moment.
-    assert!(repeated <= 4 * kills, "{repeated} repeats for {kills} kills: {t:?}");
+    assert!(
+        repeated <= 4 * kills,
+        "{repeated} repeats for {kills} kills: {t:?}"
+    );
 
     // The database agrees: one ticket per escalating customer, numbered without gaps, all
     // open, nothing left in the outbox, nothing dead-lettered.
@@ -289,12 +300,19 @@ async fn kill_and_restart(db: &str, postgres: bool, seed: u64) {
     let mut numbers: Vec<i64> = tickets.iter().map(|t| t.number).collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=escalating as i64).collect::<Vec<_>>());
-    assert!(tickets.iter().all(|t| t.status == TicketStatus::Open && t.room.is_some()));
+    assert!(
+        tickets
+            .iter()
+            .all(|t| t.status == TicketStatus::Open && t.room.is_some())
+    );
     let mut customers: Vec<i64> = tickets.iter().map(|t| t.customer.0).collect();
     customers.sort_unstable();
     customers.dedup();
     assert_eq!(customers.len(), escalating, "one ticket per customer");
-    assert!(store.outbox_depth().await.unwrap().is_empty(), "outbox drained");
+    assert!(
+        store.outbox_depth().await.unwrap().is_empty(),
+        "outbox drained"
+    );
     assert!(store.dead_letters(10).await.unwrap().is_empty());
     store.close().await;
 }
