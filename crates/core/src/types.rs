@@ -637,6 +637,8 @@ pub enum EventKind {
     RoomLost,
     /// The customer cannot be reached (blocked the bot, left).
     Unreachable,
+    /// The customer can be reached again (unblocked the bot).
+    Reachable,
 }
 
 impl EventKind {
@@ -656,6 +658,7 @@ impl EventKind {
             EventKind::SendFailed => "send_failed",
             EventKind::RoomLost => "room_lost",
             EventKind::Unreachable => "unreachable",
+            EventKind::Reachable => "reachable",
         }
     }
     /// Parses a stored name.
@@ -674,6 +677,7 @@ impl EventKind {
             "send_failed" => EventKind::SendFailed,
             "room_lost" => EventKind::RoomLost,
             "unreachable" => EventKind::Unreachable,
+            "reachable" => EventKind::Reachable,
             _ => return None,
         })
     }

@@ -379,7 +379,11 @@ impl TelegramAdapter {
                 .bot
                 .get_updates()
                 .timeout(self.cfg.poll_timeout_secs)
-                .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery]);
+                .allowed_updates([
+                    AllowedUpdate::Message,
+                    AllowedUpdate::CallbackQuery,
+                    AllowedUpdate::MyChatMember,
+                ]);
             if let Some(o) = dispatcher.offset() {
                 req = req.offset(o);
             }
@@ -483,6 +487,9 @@ impl TelegramAdapter {
                 }
             }
             UpdateKind::CallbackQuery(q) => self.on_callback(engine, q, ctx).await,
+            UpdateKind::MyChatMember(m) if m.chat.is_private() => {
+                self.on_membership(engine, id, m).await
+            }
             _ => {
                 debug!(update = id, "update kind not handled: ignored");
                 true
@@ -524,6 +531,34 @@ impl TelegramAdapter {
                 false
             }
         }
+    }
+
+    /// The customer blocked (`kicked`) or unblocked (`member`) the bot in their private chat.
+    async fn on_membership(
+        &self,
+        engine: &Engine,
+        update_id: u32,
+        m: teloxide::types::ChatMemberUpdated,
+    ) -> bool {
+        use teloxide::types::ChatMemberKind;
+        let reachable = match m.new_chat_member.kind {
+            ChatMemberKind::Banned(_) | ChatMemberKind::Left => false,
+            ChatMemberKind::Member(_) => true,
+            _ => return true,
+        };
+        let from = party(&m.from, Role::Customer);
+        let at = frontdesk_core::Endpoint::chat(Platform::telegram(), m.chat.id.0.to_string());
+        let id = format!("member-{update_id}");
+        for attempt in 1..=HANDLE_ATTEMPTS {
+            match engine.set_reachable(&id, &from, &at, reachable).await {
+                Ok(_) => return true,
+                Err(e) => {
+                    warn!(update = update_id, attempt, error = %e, "recording a block or unblock failed");
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                }
+            }
+        }
+        false
     }
 
     /// A button press: answered at once, its keyboard removed, then handed to the Engine.

@@ -156,7 +156,11 @@ impl TelegramAdapter {
                 .bot
                 .set_webhook(wh.payload.url.clone())
                 .secret_token(wh.secret.clone())
-                .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+                .allowed_updates([
+                    AllowedUpdate::Message,
+                    AllowedUpdate::CallbackQuery,
+                    AllowedUpdate::MyChatMember,
+                ])
                 .drop_pending_updates(false);
             let res = tokio::select! {
                 biased;

@@ -809,3 +809,52 @@ async fn a_text_of_2048_emoji_goes_out_in_pieces_telegram_accepts() {
     assert_eq!(seen, 2048);
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_and_unblocks_are_recorded_and_told_in_the_topic() {
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    let bot = Bot::start(&tg, store.clone());
+    let (thread, _) = open_ticket(&tg, ANN, "I want to talk to a person").await;
+    let mark = tg.mark();
+    tg.customer_blocks(ANN, true);
+    tg.wait_for_since(mark, |r| {
+        r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "blocked the bot")
+    })
+    .await;
+    let mark = tg.mark();
+    tg.customer_blocks(ANN, false);
+    tg.wait_for_since(mark, |r| {
+        r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "unblocked the bot")
+    })
+    .await;
+    tg.wait_until_confirmed().await;
+    let t = &store.list_tickets(&TicketFilter::default()).await.unwrap()[0];
+    let kinds: Vec<_> = store
+        .ticket_events(t.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.contains(&frontdesk_core::EventKind::Unreachable),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&frontdesk_core::EventKind::Reachable),
+        "{kinds:?}"
+    );
+    let transcript: Vec<String> = store
+        .ticket_messages(t.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert!(
+        transcript.contains(&"[blocked the bot]".to_owned()),
+        "{transcript:?}"
+    );
+    bot.stop().await;
+}

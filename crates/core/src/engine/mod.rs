@@ -13,7 +13,8 @@
 //! - [`commands`]: one function per agent command;
 //! - [`payload`]: button payloads, formatted and parsed in one place;
 //! - [`dispatch`]: delivering the outbox, and what each permanent failure leads to;
-//! - [`flood`]: the per-customer flood limit.
+//! - [`flood`]: the per-customer flood limit;
+//! - [`reachability`]: a customer blocked or unblocked the bot.
 //!
 //! See DESIGN.md, "Conversation flow".
 
@@ -22,6 +23,7 @@ mod customer;
 mod dispatch;
 mod flood;
 mod payload;
+mod reachability;
 mod room;
 mod unit;
 
