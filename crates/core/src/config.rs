@@ -308,6 +308,9 @@ pub struct OutboxConfig {
     /// How long a dispatcher holds a row it is delivering before another replica may take it
     /// over (when the holder died mid-send).
     pub claim_seconds: i64,
+    /// How long delivered messages stay in the outbox (with the platform's message id) before
+    /// the tick deletes them; 0 keeps them.
+    pub keep_delivered_days: i64,
 }
 
 impl Default for OutboxConfig {
@@ -315,6 +318,7 @@ impl Default for OutboxConfig {
         OutboxConfig {
             retry_horizon_minutes: 360,
             claim_seconds: 30,
+            keep_delivered_days: 7,
         }
     }
 }

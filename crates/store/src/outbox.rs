@@ -197,4 +197,13 @@ impl OutboxStore for SqlStore {
             })
             .collect()
     }
+
+    async fn prune_delivered(&self, before: Timestamp) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM outbox WHERE status = 1 AND done_at < $1")
+            .bind(before.0)
+            .execute(&mut *self.conn().await?)
+            .await
+            .sql()?;
+        Ok(r.rows_affected())
+    }
 }

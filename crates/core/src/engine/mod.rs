@@ -327,6 +327,12 @@ impl Engine {
             u.commit().await?;
         }
         report.delivered = self.dispatch_due().await?.delivered;
+        let keep = self.cfg.outbox.keep_delivered_days;
+        if keep > 0 {
+            self.store
+                .prune_delivered(now.plus_millis(-keep * 86_400_000))
+                .await?;
+        }
         Ok(report)
     }
 }

@@ -269,6 +269,9 @@ pub trait OutboxStore: Send + Sync {
     async fn outbox_depth(&self) -> StoreResult<Vec<OutboxDepth>>;
     /// A ticket's rows that are pending or failed, oldest first.
     async fn ticket_outbox(&self, ticket: TicketId) -> StoreResult<Vec<OutboxEntry>>;
+    /// Deletes rows delivered before `before` (failed rows stay: they are shown to people).
+    /// Returns how many.
+    async fn prune_delivered(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
 /// Everything a Store can read and write: implemented by a [`Store`] and by its

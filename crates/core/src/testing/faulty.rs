@@ -187,6 +187,7 @@ macro_rules! all_data {
             fn outbox_failed(&self, id: OutboxId, error: &str, now: Timestamp) -> ();
             fn outbox_depth(&self) -> Vec<OutboxDepth>;
             fn ticket_outbox(&self, ticket: TicketId) -> Vec<OutboxEntry>;
+            fn prune_delivered(&self, before: Timestamp) -> u64;
         });
     };
 }

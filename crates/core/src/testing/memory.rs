@@ -36,6 +36,7 @@ struct OutRow {
     claim: Option<(String, i64)>,
     error: Option<String>,
     platform_msg_id: Option<String>,
+    done_at: Option<i64>,
 }
 
 #[derive(Default)]
@@ -789,6 +790,7 @@ impl OutboxStore for MemoryStore {
                 claim: None,
                 error: None,
                 platform_msg_id: None,
+                done_at: None,
             });
             Ok(id)
         })
@@ -839,11 +841,12 @@ impl OutboxStore for MemoryStore {
         &self,
         id: OutboxId,
         platform_msg_id: Option<&str>,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> StoreResult<()> {
         self.with(|s| {
             let r = s.row_mut(id)?;
             r.status = OutboxStatus::Delivered;
+            r.done_at = Some(now.millis());
             r.claim = None;
             r.platform_msg_id = platform_msg_id.map(str::to_owned);
             Ok(())
@@ -914,6 +917,18 @@ impl OutboxStore for MemoryStore {
                     error: r.error.clone(),
                 })
                 .collect())
+        })
+        .await
+    }
+
+    async fn prune_delivered(&self, before: Timestamp) -> StoreResult<u64> {
+        self.with(|s| {
+            let n = s.outbox.len();
+            s.outbox.retain(|r| {
+                !(r.status == OutboxStatus::Delivered
+                    && r.done_at.is_some_and(|d| d < before.millis()))
+            });
+            Ok((n - s.outbox.len()) as u64)
         })
         .await
     }
