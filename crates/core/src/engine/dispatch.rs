@@ -170,6 +170,22 @@ impl Engine {
                     return Ok(Outcome::Delivered);
                 }
                 Err(ChannelError::RoomGone(why))
+                    if matches!(o.row.dest, Destination::Room(_))
+                        && !matches!(o.row.delivery, Delivery::Send(_)) =>
+                {
+                    // Nothing to close or reopen in a room that is gone: forget it; the next
+                    // message to the ticket opens a new one.
+                    if let Some(t) = &ticket {
+                        self.store.set_ticket_room(t.id, None, false).await?;
+                        let now = self.clock.now();
+                        self.store
+                            .add_event(t.id, EventKind::RoomLost, None, &why, now)
+                            .await?;
+                    }
+                    self.store.outbox_delivered(o.id, None, self.clock.now()).await?;
+                    return Ok(Outcome::Delivered);
+                }
+                Err(ChannelError::RoomGone(why))
                     if matches!(o.row.dest, Destination::Room(_)) && !reopened =>
                 {
                     let Some(t) = ticket else {
