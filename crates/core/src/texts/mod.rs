@@ -3,8 +3,8 @@
 //!
 //! Where a text is, by its key (`[texts.LANG] key = "..."` in configuration):
 //! - [`Text`] (below) lists every key, its placeholders and who reads it;
-//! - [`customer`] holds the built-in customer texts (in the customer's language);
-//! - [`agent`] holds the built-in desk texts (in the desk's language, `desk.lang`): command
+//! - `texts/customer.rs` holds the built-in customer texts (in the customer's language);
+//! - `texts/agent.rs` holds the built-in desk texts (in the desk's language, `desk.lang`): command
 //!   replies, the room summary, reminders and notices.
 //!
 //! Configuration may override any text per language (`[texts.lt] ticket_opened = "..."`).
