@@ -17,6 +17,10 @@ pub struct DeskConfig {
     pub platform: String,
     /// The chat where rooms are opened: a Telegram forum supergroup id, a Discord channel id.
     pub chat_id: String,
+    /// The language of everything agents read (command replies, room summaries, reminders,
+    /// notices): `en`, `lt`, `et`, or a language whose every desk text is given in
+    /// `[texts.LANG]`. Customers are still answered in their own language.
+    pub lang: String,
 }
 
 impl Default for DeskConfig {
@@ -25,6 +29,7 @@ impl Default for DeskConfig {
             name: "support".into(),
             platform: "terminal".into(),
             chat_id: "desk".into(),
+            lang: "en".into(),
         }
     }
 }

@@ -20,6 +20,7 @@ pub use config::{
 };
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, Handled, TickReport, transcript_line,
+    transcript_line_in,
 };
 pub use outbox::{Delivery, Destination, OutboxDepth, OutboxEntry, OutboxStatus};
 pub use ports::*;

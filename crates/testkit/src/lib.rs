@@ -33,6 +33,7 @@ pub fn test_engine(
             name: "support".into(),
             platform: platform.into(),
             chat_id: chat_id.to_string(),
+            ..DeskConfig::default()
         },
         ..EngineConfig::default()
     };

@@ -4,21 +4,10 @@ use tracing::info;
 
 use super::EngineError;
 use super::payload::Payload;
-use super::room::transcript_line;
 use super::unit::Unit;
 use crate::outbox::Delivery;
 use crate::texts::Text;
 use crate::types::*;
-
-const AGENT_HELP: &str = "Agent commands in a ticket room:\n\
-    (plain text) reply to the customer\n\
-    /claim · /unclaim — take or release the ticket\n\
-    /note <text> — internal note, never sent to the customer\n\
-    /snippet <name> — send a canned reply\n\
-    /kb <entry-id> — send a knowledge-base answer\n\
-    /priority low|normal|high|urgent · /tag <tags>\n\
-    /transcript — the conversation so far\n\
-    /close · /reopen";
 
 /// A command typed by an agent in a ticket room.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,10 +93,15 @@ impl Unit<'_> {
             AgentCommand::Priority(p) => self.priority(ticket, agent, p.as_deref()).await,
             AgentCommand::Tag(tags) => self.tag(ticket, agent, &tags).await,
             AgentCommand::Transcript => self.transcript(ticket).await,
-            AgentCommand::Help => self.notice(ticket, AGENT_HELP, false).await,
+            AgentCommand::Help => {
+                let help = self.e.desk_text(Text::AgentHelp, &[]);
+                self.notice(ticket, &help, false).await
+            }
             AgentCommand::Unknown(c) => {
-                let text = format!("Unknown command `{c}`.\n{AGENT_HELP}");
-                self.notice(ticket, &text, false).await
+                let unknown = self.e.desk_text(Text::UnknownCommand, &[("command", &c)]);
+                let help = self.e.desk_text(Text::AgentHelp, &[]);
+                self.notice(ticket, &format!("{unknown}\n{help}"), false)
+                    .await
             }
         }
     }
@@ -126,10 +120,9 @@ impl Unit<'_> {
         customer: &Customer,
         agent: &Agent,
     ) -> Result<(), EngineError> {
-        let n = ticket.number;
+        let number = ticket.number.to_string();
         let text = match self.tx.claim_ticket(ticket.id, agent, self.now).await? {
             ClaimOutcome::Claimed => {
-                let number = n.to_string();
                 let joined = self.e.texts.fill(
                     &ticket.lang,
                     Text::AgentJoined,
@@ -141,24 +134,29 @@ impl Unit<'_> {
                     self.send_to_customer(&target, Some(ticket.id), m, &joined)
                         .await?;
                 }
-                format!("✋ {} claimed ticket #{n}.", agent.name)
+                let vars = [("agent", agent.name.as_str()), ("number", &number)];
+                self.e.desk_text(Text::Claimed, &vars)
             }
-            ClaimOutcome::AlreadyYours => format!("You already hold ticket #{n}."),
-            ClaimOutcome::TakenBy(other) => format!(
-                "Ticket #{n} is already claimed by {}. Ask them to /unclaim it first.",
-                other.name
+            ClaimOutcome::AlreadyYours => self
+                .e
+                .desk_text(Text::ClaimAlreadyYours, &[("number", &number)]),
+            ClaimOutcome::TakenBy(other) => self.e.desk_text(
+                Text::ClaimTaken,
+                &[("number", &number), ("holder", &other.name)],
             ),
-            ClaimOutcome::Closed => format!("Ticket #{n} is closed; /reopen it first."),
+            ClaimOutcome::Closed => self.e.desk_text(Text::ClaimClosed, &[("number", &number)]),
         };
         self.notice(ticket, &text, false).await
     }
 
     async fn unclaim(&mut self, ticket: &Ticket, agent: &Agent) -> Result<(), EngineError> {
-        let n = ticket.number;
+        let number = ticket.number.to_string();
         let text = if self.tx.unclaim_ticket(ticket.id, agent, self.now).await? {
-            format!("{} released ticket #{n}.", agent.name)
+            let vars = [("agent", agent.name.as_str()), ("number", &number)];
+            self.e.desk_text(Text::Unclaimed, &vars)
         } else {
-            format!("You do not hold ticket #{n}.")
+            self.e
+                .desk_text(Text::UnclaimNotYours, &[("number", &number)])
         };
         self.notice(ticket, &text, false).await
     }
@@ -170,9 +168,8 @@ impl Unit<'_> {
         text: &str,
     ) -> Result<(), EngineError> {
         if text.trim().is_empty() {
-            return self
-                .notice(ticket, "Usage: /note <text> (kept internal).", false)
-                .await;
+            let usage = self.e.desk_text(Text::NoteUsage, &[]);
+            return self.notice(ticket, &usage, false).await;
         }
         self.tx
             .add_event(ticket.id, EventKind::Note, Some(agent), "", self.now)
@@ -197,9 +194,8 @@ impl Unit<'_> {
         match found {
             Some(text) if !name.is_empty() => {
                 if ticket.status == TicketStatus::Closed {
-                    return self
-                        .notice(ticket, "The ticket is closed; /reopen it first.", false)
-                        .await;
+                    let closed = self.e.desk_text(Text::ClosedReopenFirst, &[]);
+                    return self.notice(ticket, &closed, false).await;
                 }
                 let text = text.clone();
                 self.record_agent_text(ticket, customer, agent, &text)
@@ -210,9 +206,10 @@ impl Unit<'_> {
             _ => {
                 let names: Vec<&str> = cfg.snippets.keys().map(String::as_str).collect();
                 let text = if names.is_empty() {
-                    "No snippets are configured ([snippets] in frontdesk.toml).".to_owned()
+                    self.e.desk_text(Text::NoSnippets, &[])
                 } else {
-                    format!("Usage: /snippet <name>. Snippets: {}", names.join(", "))
+                    let names = names.join(", ");
+                    self.e.desk_text(Text::SnippetUsage, &[("names", &names)])
                 };
                 self.notice(ticket, &text, false).await
             }
@@ -246,11 +243,11 @@ impl Unit<'_> {
                 .await
             }
             Some(_) => {
-                self.notice(ticket, "The ticket is closed; /reopen it first.", false)
-                    .await
+                let closed = self.e.desk_text(Text::ClosedReopenFirst, &[]);
+                self.notice(ticket, &closed, false).await
             }
             None => {
-                let text = format!("No knowledge-base entry `{id}`. Usage: /kb <entry-id>");
+                let text = self.e.desk_text(Text::KbUnknownEntry, &[("entry", id)]);
                 self.notice(ticket, &text, false).await
             }
         }
@@ -263,14 +260,16 @@ impl Unit<'_> {
         agent: &Agent,
     ) -> Result<(), EngineError> {
         let n = ticket.number;
+        let number = n.to_string();
         if !self
             .tx
             .close_ticket(ticket.id, Some(agent), self.now)
             .await?
         {
-            return self
-                .notice(ticket, &format!("Ticket #{n} is already closed."), false)
-                .await;
+            let text = self
+                .e
+                .desk_text(Text::CloseAlreadyClosed, &[("number", &number)]);
+            return self.notice(ticket, &text, false).await;
         }
         info!(ticket = n, "closed");
         self.tx.survey_offered(ticket.id, self.now).await?;
@@ -282,7 +281,6 @@ impl Unit<'_> {
             };
             self.set_state(&mut c, closed).await?;
         }
-        let number = n.to_string();
         let body = self.e.texts.fill(
             &ticket.lang,
             Text::TicketClosedSurvey,
@@ -305,10 +303,8 @@ impl Unit<'_> {
         let m = OutMessage::plain(MessageKind::Bot, body.clone()).with_buttons(buttons);
         self.send_to_customer(&target, Some(ticket.id), m, &body)
             .await?;
-        let text = format!(
-            "✅ {} closed ticket #{n}. The customer was sent the survey.",
-            agent.name
-        );
+        let vars = [("agent", agent.name.as_str()), ("number", &number)];
+        let text = self.e.desk_text(Text::ClosedByAgent, &vars);
         self.notice(ticket, &text, false).await?;
         self.post_to_room(ticket.id, Delivery::CloseRoom).await
     }
@@ -319,15 +315,16 @@ impl Unit<'_> {
         customer: &Customer,
         agent: &Agent,
     ) -> Result<(), EngineError> {
-        let n = ticket.number;
+        let number = ticket.number.to_string();
         if !self
             .tx
             .reopen_ticket(ticket.id, Some(agent), self.now)
             .await?
         {
-            return self
-                .notice(ticket, &format!("Ticket #{n} is open."), false)
-                .await;
+            let text = self
+                .e
+                .desk_text(Text::ReopenAlreadyOpen, &[("number", &number)]);
+            return self.notice(ticket, &text, false).await;
         }
         let mut c = customer.clone();
         let ours = match c.state {
@@ -341,14 +338,13 @@ impl Unit<'_> {
                 .await?;
         }
         self.post_to_room(ticket.id, Delivery::ReopenRoom).await?;
-        let text = if ours {
-            format!("↩ {} reopened ticket #{n}.", agent.name)
+        let key = if ours {
+            Text::ReopenedByAgent
         } else {
-            format!(
-                "↩ {} reopened ticket #{n}. The customer has another ticket open now, so their new messages go there.",
-                agent.name
-            )
+            Text::ReopenedByAgentElsewhere
         };
+        let vars = [("agent", agent.name.as_str()), ("number", &number)];
+        let text = self.e.desk_text(key, &vars);
         self.notice(ticket, &text, false).await
     }
 
@@ -361,12 +357,14 @@ impl Unit<'_> {
         match level.and_then(Priority::parse) {
             Some(p) => {
                 self.tx.set_priority(ticket.id, p, agent, self.now).await?;
-                let text = format!("Priority of #{} set to {}.", ticket.number, p.as_str());
+                let number = ticket.number.to_string();
+                let vars = [("number", number.as_str()), ("priority", p.as_str())];
+                let text = self.e.desk_text(Text::PrioritySet, &vars);
                 self.notice(ticket, &text, false).await
             }
             None => {
-                self.notice(ticket, "Usage: /priority low|normal|high|urgent", false)
-                    .await
+                let usage = self.e.desk_text(Text::PriorityUsage, &[]);
+                self.notice(ticket, &usage, false).await
             }
         }
     }
@@ -378,24 +376,27 @@ impl Unit<'_> {
         tags: &[String],
     ) -> Result<(), EngineError> {
         if tags.is_empty() {
-            return self
-                .notice(ticket, "Usage: /tag <tag> [<tag> ...]", false)
-                .await;
+            let usage = self.e.desk_text(Text::TagUsage, &[]);
+            return self.notice(ticket, &usage, false).await;
         }
         let all = self.tx.add_tags(ticket.id, tags, agent, self.now).await?;
-        let text = format!("Tags of #{}: {}", ticket.number, all.join(", "));
+        let (number, tags) = (ticket.number.to_string(), all.join(", "));
+        let text = self
+            .e
+            .desk_text(Text::TagsSet, &[("number", &number), ("tags", &tags)]);
         self.notice(ticket, &text, false).await
     }
 
     async fn transcript(&mut self, ticket: &Ticket) -> Result<(), EngineError> {
         let msgs = self.tx.ticket_messages(ticket.id).await?;
-        let mut text = format!(
-            "Transcript of #{} ({} messages):\n",
-            ticket.number,
-            msgs.len()
+        let (number, count) = (ticket.number.to_string(), msgs.len().to_string());
+        let mut text = self.e.desk_text(
+            Text::TranscriptHeader,
+            &[("number", &number), ("count", &count)],
         );
+        text.push('\n');
         for m in &msgs {
-            text.push_str(&transcript_line(m));
+            text.push_str(&self.e.transcript_line(m));
             text.push('\n');
         }
         self.notice(ticket, &text, false).await

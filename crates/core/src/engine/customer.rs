@@ -207,8 +207,8 @@ impl Unit<'_> {
                         .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, now)
                         .await?;
                 }
-                self.escalate(customer, lang, None, "asked for a person")
-                    .await?;
+                let tried = self.e.desk_text(Text::TriedAskedForPerson, &[]);
+                self.escalate(customer, lang, None, &tried).await?;
             }
             Payload::Solved(reply) => {
                 self.tx
@@ -226,11 +226,12 @@ impl Unit<'_> {
                     .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, now)
                     .await?;
                 let tried = match &previous {
-                    Some(r) => format!(
-                        "answered with entry `{}`; the customer said it did not help",
-                        r.entry_id.clone().unwrap_or_default()
-                    ),
-                    None => "an answer that did not help".to_owned(),
+                    Some(r) => {
+                        let entry = r.entry_id.as_deref().unwrap_or_default();
+                        self.e
+                            .desk_text(Text::TriedAnswerNotHelpful, &[("entry", entry)])
+                    }
+                    None => self.e.desk_text(Text::TriedUnhelpfulAnswer, &[]),
                 };
                 let question = previous.map(|r| r.question);
                 self.escalate(customer, lang, question.as_deref(), &tried)
@@ -319,7 +320,10 @@ impl Unit<'_> {
         }
         self.say(customer, lang, Text::SurveyThanks, &[], buttons)
             .await?;
-        let note = format!("⭐ Customer rated ticket #{}: {score}/5", t.number);
+        let (number, score) = (t.number.to_string(), score.to_string());
+        let note = self
+            .e
+            .desk_text(Text::SurveyRated, &[("number", &number), ("score", &score)]);
         self.notice(&t, &note, false).await
     }
 
@@ -346,9 +350,8 @@ impl Unit<'_> {
                     .await;
             }
             "/human" | "/agent" | "/person" => {
-                return self
-                    .escalate(customer, lang, None, "asked for a person (/human)")
-                    .await;
+                let tried = self.e.desk_text(Text::TriedSlashHuman, &[]);
+                return self.escalate(customer, lang, None, &tried).await;
             }
             _ => {}
         }
@@ -366,23 +369,24 @@ impl Unit<'_> {
                     .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, self.now)
                     .await?;
                 let (subject, tried) = match previous {
-                    Some(r) => (
-                        r.question,
-                        format!(
-                            "answered with entry `{}`; the customer said: {}",
-                            r.entry_id.unwrap_or_default(),
-                            one_line(text)
-                        ),
+                    Some(r) => {
+                        let entry = r.entry_id.unwrap_or_default();
+                        let said = one_line(text);
+                        let vars = [("entry", entry.as_str()), ("said", &said)];
+                        let tried = self.e.desk_text(Text::TriedAnswerCustomerSaid, &vars);
+                        (r.question, tried)
+                    }
+                    None => (
+                        text.to_owned(),
+                        self.e.desk_text(Text::TriedUnhelpfulAnswer, &[]),
                     ),
-                    None => (text.to_owned(), "an answer that did not help".to_owned()),
                 };
                 return self.escalate(customer, lang, Some(&subject), &tried).await;
             }
         }
         if self.e.handoff.iter().any(|p| contains_phrase(&folded, p)) {
-            return self
-                .escalate(customer, lang, None, "asked for a person")
-                .await;
+            let tried = self.e.desk_text(Text::TriedAskedForPerson, &[]);
+            return self.escalate(customer, lang, None, &tried).await;
         }
         // A whole message that is a greeting or a thanks is small talk, not a question. Its
         // language is the phrase's when the customer's is not known yet.
@@ -479,11 +483,12 @@ impl Unit<'_> {
             self.say(customer, lang, Text::NoAnswer, &[], Vec::new())
                 .await?;
             let tried = match best {
-                Some(h) => format!(
-                    "no confident match (best: `{}` at {:.2})",
-                    h.id, h.confidence
-                ),
-                None => "no match in the knowledge base".to_owned(),
+                Some(h) => {
+                    let confidence = format!("{:.2}", h.confidence);
+                    let vars = [("entry", h.id.as_str()), ("confidence", &confidence)];
+                    self.e.desk_text(Text::TriedNoConfidentMatch, &vars)
+                }
+                None => self.e.desk_text(Text::TriedNoMatch, &[]),
             };
             self.escalate(customer, lang, Some(text), &tried).await?;
         }
@@ -549,10 +554,10 @@ impl Unit<'_> {
         }
         let subject = match subject {
             Some(s) if !s.trim().is_empty() => s.to_owned(),
-            _ => self
-                .last_question(customer.id)
-                .await?
-                .unwrap_or_else(|| format!("Conversation with {}", customer.display_name)),
+            _ => self.last_question(customer.id).await?.unwrap_or_else(|| {
+                let name = [("customer", customer.display_name.as_str())];
+                self.e.desk_text(Text::SubjectFallback, &name)
+            }),
         };
         let now = self.now;
         let ticket = self
@@ -658,7 +663,9 @@ impl Unit<'_> {
         )
         .await?;
         self.post_to_room(t.id, Delivery::ReopenRoom).await?;
-        let note = format!("↩ Ticket #{} reopened by the customer.", t.number);
+        let note = self
+            .e
+            .desk_text(Text::ReopenedByCustomer, &[("number", &number)]);
         self.notice(&t, &note, true).await?;
         self.relay_to_room(customer, ticket, body, files).await
     }

@@ -19,6 +19,7 @@ use tracing::{error, info, warn};
 use super::{Engine, EngineError, truncate_chars};
 use crate::outbox::*;
 use crate::ports::ChannelError;
+use crate::texts::Text;
 use crate::types::*;
 
 /// Rows claimed at once by one dispatch round.
@@ -182,7 +183,9 @@ impl Engine {
                             .add_event(t.id, EventKind::RoomLost, None, &why, now)
                             .await?;
                     }
-                    self.store.outbox_delivered(o.id, None, self.clock.now()).await?;
+                    self.store
+                        .outbox_delivered(o.id, None, self.clock.now())
+                        .await?;
                     return Ok(Outcome::Delivered);
                 }
                 Err(ChannelError::RoomGone(why))
@@ -289,12 +292,10 @@ impl Engine {
                 .map_err(|e| ChannelError::Unavailable(e.to_string()))?;
             channel.send(&room, &summary).await?;
         }
+        let number = t.number.to_string();
         let mut notice = OutMessage::plain(
             MessageKind::Notice,
-            format!(
-                "⚠ The previous room of ticket #{} was deleted, so this one replaces it. Messages that could not reach the old room follow here.",
-                t.number
-            ),
+            self.desk_text(Text::RoomReplaced, &[("number", &number)]),
         );
         notice.mention_agents = true;
         channel.send(&room, &notice).await?;
@@ -346,11 +347,15 @@ impl Engine {
                     self.store
                         .add_event(t.id, EventKind::Unreachable, None, &err, now)
                         .await?;
-                    let text = format!(
-                        "⚠ The customer of ticket #{} cannot be reached on {} (they blocked the bot, left or deleted the chat). This was not delivered and will not be retried: «{}»",
-                        t.number,
-                        o.row.platform,
-                        preview(&o.row.delivery)
+                    let (number, platform) = (t.number.to_string(), o.row.platform.to_string());
+                    let preview = preview(&o.row.delivery);
+                    let text = self.desk_text(
+                        Text::CustomerUnreachable,
+                        &[
+                            ("number", &number),
+                            ("platform", &platform),
+                            ("preview", &preview),
+                        ],
                     );
                     self.notify_room(t, &text).await
                 }
@@ -387,10 +392,10 @@ impl Engine {
                     )
                     .await?;
                 if matches!(o.row.dest, Destination::Endpoint(_)) {
-                    let text = format!(
-                        "⚠ A message of ticket #{} could not be delivered to the customer ({why}): «{}»",
-                        t.number,
-                        preview(&o.row.delivery)
+                    let (number, preview) = (t.number.to_string(), preview(&o.row.delivery));
+                    let text = self.desk_text(
+                        Text::NotDelivered,
+                        &[("number", &number), ("reason", why), ("preview", &preview)],
                     );
                     return self.notify_room(t, &text).await;
                 }

@@ -37,12 +37,12 @@ use crate::config::EngineConfig;
 use crate::fold::fold;
 use crate::metrics::Metrics;
 use crate::ports::{Clock, Router, Store, StoreError};
-use crate::texts::{Text, Texts, UnknownTextKey};
+use crate::texts::{Audience, BUILTIN_LANGUAGES, Text, Texts, TextsError};
 use crate::types::*;
 
 pub use commands::AgentCommand;
 pub use dispatch::DispatchReport;
-pub use room::transcript_line;
+pub use room::{transcript_line, transcript_line_in};
 
 use flood::FloodGuard;
 use unit::Unit;
@@ -65,8 +65,8 @@ pub enum EngineError {
     Config(String),
 }
 
-impl From<UnknownTextKey> for EngineError {
-    fn from(e: UnknownTextKey) -> Self {
+impl From<TextsError> for EngineError {
+    fn from(e: TextsError) -> Self {
         EngineError::Config(e.to_string())
     }
 }
@@ -129,7 +129,8 @@ fn customer_key(platform: &Platform, user_id: &str) -> String {
 }
 
 impl Engine {
-    /// Builds an Engine. Fails on invalid configuration (an unknown text key).
+    /// Builds an Engine. Fails on invalid configuration (an unknown text key or placeholder, a
+    /// desk language without texts, thresholds out of order).
     pub fn new(
         cfg: EngineConfig,
         store: Arc<dyn Store>,
@@ -138,6 +139,15 @@ impl Engine {
         kb: Kb,
     ) -> Result<Engine, EngineError> {
         let texts = Texts::with_overrides(&cfg.texts)?;
+        let desk_lang = &cfg.desk.lang;
+        let missing = texts.missing(desk_lang, Audience::Desk);
+        if !missing.is_empty() {
+            return Err(EngineError::Config(format!(
+                "desk.lang = {desk_lang:?} has no built-in texts (built in: {}); give every desk text in [texts.{desk_lang}] (missing: {})",
+                BUILTIN_LANGUAGES.join(", "),
+                missing.join(", ")
+            )));
+        }
         let m = &cfg.matching;
         if !(0.0..=1.0).contains(&m.answer_threshold)
             || !(0.0..=1.0).contains(&m.suggest_threshold)
@@ -189,6 +199,11 @@ impl Engine {
             metrics: Arc::new(Metrics::default()),
             holder,
         })
+    }
+
+    /// A text for the agents, in the desk's language, with its placeholders filled.
+    fn desk_text(&self, text: Text, vars: &[(&str, &str)]) -> String {
+        self.texts.fill(&self.cfg.desk.lang, text, vars)
     }
 
     /// The configuration.
@@ -302,17 +317,24 @@ impl Engine {
                     .await?;
             for (t, level) in due {
                 let waited = (now.millis() - t.opened_at.millis()) / 60_000;
-                let text = if level <= 1 {
-                    format!(
-                        "⏰ Ticket #{} has waited {waited} min without a reply (target {} min).",
-                        t.number, sla.first_response_minutes
-                    )
+                let (number, waited, target) = (
+                    t.number.to_string(),
+                    waited.to_string(),
+                    sla.first_response_minutes.to_string(),
+                );
+                let key = if level <= 1 {
+                    Text::ReminderFirst
                 } else {
-                    format!(
-                        "⏰ Ticket #{} still has no reply after {waited} min (target {} min). Can someone take it?",
-                        t.number, sla.first_response_minutes
-                    )
+                    Text::ReminderAgain
                 };
+                let text = self.desk_text(
+                    key,
+                    &[
+                        ("number", &number),
+                        ("waited", &waited),
+                        ("target", &target),
+                    ],
+                );
                 u.tx.add_event(
                     t.id,
                     EventKind::Reminder,

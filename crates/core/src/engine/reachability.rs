@@ -6,6 +6,7 @@ use tracing::info;
 
 use super::unit::Unit;
 use super::{Engine, EngineError, Handled, customer_key};
+use crate::texts::Text;
 use crate::types::*;
 
 impl Engine {
@@ -67,23 +68,13 @@ impl Unit<'_> {
         let Some(t) = ticket else {
             return Ok(Handled::Done);
         };
-        let (kind, text) = if reachable {
-            (
-                EventKind::Reachable,
-                format!(
-                    "✅ The customer of ticket #{} unblocked the bot: replies reach them again.",
-                    t.number
-                ),
-            )
+        let number = t.number.to_string();
+        let (kind, key) = if reachable {
+            (EventKind::Reachable, Text::CustomerUnblocked)
         } else {
-            (
-                EventKind::Unreachable,
-                format!(
-                    "🚫 The customer of ticket #{} blocked the bot: nothing written here reaches them until they unblock it.",
-                    t.number
-                ),
-            )
+            (EventKind::Unreachable, Text::CustomerBlocked)
         };
+        let text = self.e.desk_text(key, &[("number", &number)]);
         self.tx.add_event(t.id, kind, None, what, self.now).await?;
         self.notice(&t, &text, false).await?;
         Ok(Handled::Done)

@@ -9,7 +9,7 @@ use super::payload::Payload;
 use super::unit::{Effect, Unit};
 use super::{Engine, EngineError, Handled, one_line, truncate_chars};
 use crate::ports::MessageStore;
-use crate::texts::Text;
+use crate::texts::{Text, Texts};
 use crate::types::*;
 
 impl Engine {
@@ -23,39 +23,67 @@ impl Engine {
         let msgs = data.ticket_messages(t.id).await?;
         let n = self.cfg.conversation.summary_messages;
         let skip = msgs.len().saturating_sub(n);
-        let mut s = format!(
-            "New ticket #{} · {}\nCustomer: {} ({}, language {})\nPriority: {}\nBot tried: {}\n",
-            t.number,
-            t.subject,
-            t.customer_name,
-            t.customer_endpoint.platform,
-            t.lang,
-            t.priority.as_str(),
-            t.bot_tried
-        );
+        let lines = [
+            (
+                Text::SummaryTitle,
+                vec![
+                    ("number", t.number.to_string()),
+                    ("subject", t.subject.clone()),
+                ],
+            ),
+            (
+                Text::SummaryCustomer,
+                vec![
+                    ("customer", t.customer_name.clone()),
+                    ("platform", t.customer_endpoint.platform.to_string()),
+                    ("lang", t.lang.clone()),
+                ],
+            ),
+            (
+                Text::SummaryPriority,
+                vec![("priority", t.priority.as_str().to_owned())],
+            ),
+            (Text::SummaryBotTried, vec![("tried", t.bot_tried.clone())]),
+        ];
+        let mut s = String::new();
+        for (text, vars) in lines {
+            let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            s.push_str(&self.desk_text(text, &vars));
+            s.push('\n');
+        }
         if !msgs.is_empty() {
-            s.push_str("\nConversation so far");
+            s.push('\n');
             if skip > 0 {
-                s.push_str(&format!(" (last {n} of {})", msgs.len()));
+                let (shown, total) = (n.to_string(), msgs.len().to_string());
+                s.push_str(&self.desk_text(
+                    Text::SummaryConversationLast,
+                    &[("shown", &shown), ("total", &total)],
+                ));
+            } else {
+                s.push_str(&self.desk_text(Text::SummaryConversation, &[]));
             }
-            s.push_str(":\n");
+            s.push('\n');
             for m in &msgs[skip..] {
-                s.push_str(&transcript_line(m));
+                s.push_str(&self.transcript_line(m));
                 s.push('\n');
             }
         }
-        s.push_str(
-            "\nWrite here to reply to the customer. /claim · /note <text> · /snippet <name> · /kb <entry> · /priority <level> · /tag <tags> · /close · /help",
-        );
+        s.push('\n');
+        s.push_str(&self.desk_text(Text::SummaryFooter, &[]));
         let mut msg = OutMessage::plain(MessageKind::Summary, s);
         msg.mention_agents = true;
         if let Some(payload) = Payload::Claim(t.id).encode() {
             msg.buttons = vec![Button {
-                label: "Claim".into(),
+                label: self.desk_text(Text::ButtonClaim, &[]),
                 payload,
             }];
         }
         Ok(msg)
+    }
+
+    /// One line of a transcript, in the desk's language.
+    pub(super) fn transcript_line(&self, m: &Message) -> String {
+        transcript_line_in(&self.texts, &self.cfg.desk.lang, m)
     }
 
     /// The title of a ticket's room.
@@ -153,10 +181,10 @@ impl Unit<'_> {
         }
         match command {
             None if ticket.status == TicketStatus::Closed => {
-                let n = format!(
-                    "Ticket #{} is closed: your message was kept as a note and not sent. Use /reopen to write to the customer.",
-                    ticket.number
-                );
+                let number = ticket.number.to_string();
+                let n = self
+                    .e
+                    .desk_text(Text::ClosedNoteKept, &[("number", &number)]);
                 self.notice(&ticket, &n, false).await?;
             }
             None => {
@@ -234,14 +262,20 @@ impl Unit<'_> {
     }
 }
 
-/// One line of a transcript as agents read it.
+/// One line of a transcript as agents read it, in English (see [`transcript_line_in`]).
 pub fn transcript_line(m: &Message) -> String {
+    transcript_line_in(&Texts::default(), "en", m)
+}
+
+/// One line of a transcript as agents read it, in `lang`.
+pub fn transcript_line_in(texts: &Texts, lang: &str, m: &Message) -> String {
+    let name = [("name", m.author_name.as_str())];
     let who = match m.author {
         AuthorKind::Customer => m.author_name.clone(),
-        AuthorKind::Bot => "Bot".to_owned(),
-        AuthorKind::Agent => format!("{} (agent)", m.author_name),
-        AuthorKind::Note => format!("{} (internal note)", m.author_name),
-        AuthorKind::System => format!("{} (command)", m.author_name),
+        AuthorKind::Bot => texts.fill(lang, Text::TranscriptBot, &[]),
+        AuthorKind::Agent => texts.fill(lang, Text::TranscriptAgent, &name),
+        AuthorKind::Note => texts.fill(lang, Text::TranscriptNote, &name),
+        AuthorKind::System => texts.fill(lang, Text::TranscriptCommand, &name),
     };
     let mut body = one_line(&m.body);
     if !m.attachments.is_empty() {
@@ -254,9 +288,8 @@ pub fn transcript_line(m: &Message) -> String {
                     .unwrap_or_else(|| format!("{:?}", a.kind).to_lowercase())
             })
             .collect();
-        body = format!("{body} [files: {}]", names.join(", "))
-            .trim()
-            .to_owned();
+        let files = texts.fill(lang, Text::TranscriptFiles, &[("files", &names.join(", "))]);
+        body = format!("{body} {files}").trim().to_owned();
     }
     format!("{who}: {}", truncate_chars(&body, 300))
 }

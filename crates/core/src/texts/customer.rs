@@ -1,0 +1,123 @@
+//! The customer-facing texts (what the bot says to customers), grouped by language.
+//!
+//! Keys and placeholders are documented on [`Text`]; the Engine picks the customer's language.
+
+use super::Text;
+
+/// The built-in customer text of a key in a language; `None` for other keys and languages.
+pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
+    use Text::*;
+    Some(match (lang, text) {
+        ("en", Welcome) => {
+            "Hi! I'm the support assistant. Ask me anything about orders, delivery, returns, payments or your account. Type /human at any time to talk to a person."
+        }
+        ("en", ButtonSolved) => "✅ Solved",
+        ("en", ButtonHuman) => "🙋 Talk to a person",
+        ("en", DidYouMean) => "I'm not sure I understood. Did you mean one of these?",
+        ("en", GladToHelp) => "Glad I could help! Write again any time.",
+        ("en", NoAnswer) => "I couldn't find an answer to that, so I'm passing you to our team.",
+        ("en", TicketOpened) => {
+            "I've opened ticket #{number} for you. An agent will reply right here; you can keep writing and they will see everything."
+        }
+        ("en", TicketStillOpen) => {
+            "Your ticket #{number} is open and our team has your messages. An agent will reply here."
+        }
+        ("en", AgentSays) => "{agent} (support)",
+        ("en", AgentJoined) => "{agent} from our team is now handling ticket #{number}.",
+        ("en", TicketClosedSurvey) => {
+            "Ticket #{number} is now closed. How satisfied are you with the help you got? (1 = very unhappy, 5 = very happy)"
+        }
+        ("en", SurveyThanks) => {
+            "Thank you for your rating! If you'd like to tell us more, write a comment now."
+        }
+        ("en", ButtonNoComment) => "No comment",
+        ("en", CommentThanks) => "Thank you, your comment reached the team.",
+        ("en", TicketReopened) => {
+            "I've reopened ticket #{number} and passed your message to the team."
+        }
+        ("en", DescribeInWords) => {
+            "Thanks for the file! Please describe your question in words, or tap the button to talk to a person."
+        }
+        ("en", SlowDown) => {
+            "You're writing faster than I can keep up with. Everything you send is saved; please wait a minute before writing again."
+        }
+        ("en", HandoffDelayed) => {
+            "Your message is saved, but I couldn't reach the team just now. I'll keep trying; you don't need to write again."
+        }
+
+        ("lt", Welcome) => {
+            "Sveiki! Esu pagalbos asistentas. Klauskite apie užsakymus, pristatymą, grąžinimą, mokėjimus ar paskyrą. Bet kada parašykite /human ir jums atsakys žmogus."
+        }
+        ("lt", ButtonSolved) => "✅ Išspręsta",
+        ("lt", ButtonHuman) => "🙋 Kalbėti su žmogumi",
+        ("lt", DidYouMean) => "Nesu tikras, ar supratau. Galbūt turėjote omenyje vieną iš šių?",
+        ("lt", GladToHelp) => "Džiaugiuosi, kad padėjau! Rašykite bet kada.",
+        ("lt", NoAnswer) => "Neradau atsakymo į šį klausimą, todėl perduodu jus mūsų komandai.",
+        ("lt", TicketOpened) => {
+            "Sukūriau jums užklausą #{number}. Konsultantas atsakys čia pat; galite toliau rašyti – jis matys visas žinutes."
+        }
+        ("lt", TicketStillOpen) => {
+            "Jūsų užklausa #{number} atidaryta, mūsų komanda mato jūsų žinutes. Konsultantas atsakys čia."
+        }
+        ("lt", AgentSays) => "{agent} (pagalba)",
+        ("lt", AgentJoined) => "Užklausą #{number} dabar tvarko {agent} iš mūsų komandos.",
+        ("lt", TicketClosedSurvey) => {
+            "Užklausa #{number} uždaryta. Kaip vertinate gautą pagalbą? (1 – labai nepatenkintas, 5 – labai patenkintas)"
+        }
+        ("lt", SurveyThanks) => {
+            "Ačiū už įvertinimą! Jei norite ką nors pridurti, parašykite komentarą dabar."
+        }
+        ("lt", ButtonNoComment) => "Be komentaro",
+        ("lt", CommentThanks) => "Ačiū, jūsų komentaras perduotas komandai.",
+        ("lt", TicketReopened) => {
+            "Iš naujo atidariau užklausą #{number} ir perdaviau jūsų žinutę komandai."
+        }
+        ("lt", DescribeInWords) => {
+            "Ačiū už failą! Aprašykite savo klausimą žodžiais arba paspauskite mygtuką ir kalbėkite su žmogumi."
+        }
+        ("lt", SlowDown) => {
+            "Rašote greičiau, nei spėju atsakyti. Viskas, ką siunčiate, išsaugoma; prieš rašydami vėl palaukite minutę."
+        }
+        ("lt", HandoffDelayed) => {
+            "Jūsų žinutė išsaugota, bet šiuo metu nepavyko susisiekti su komanda. Bandysiu toliau – rašyti iš naujo nereikia."
+        }
+
+        ("et", Welcome) => {
+            "Tere! Olen klienditoe abiline. Küsige tellimuste, tarne, tagastamise, maksete või konto kohta. Kirjutage igal ajal /human ja teile vastab inimene."
+        }
+        ("et", ButtonSolved) => "✅ Lahendatud",
+        ("et", ButtonHuman) => "🙋 Räägi inimesega",
+        ("et", DidYouMean) => "Ma pole kindel, kas sain aru. Kas mõtlesite ühte neist?",
+        ("et", GladToHelp) => "Mul on hea meel, et sain aidata! Kirjutage julgelt uuesti.",
+        ("et", NoAnswer) => "Ma ei leidnud sellele vastust, seega suunan teid meie meeskonnale.",
+        ("et", TicketOpened) => {
+            "Avasin teile pöördumise #{number}. Klienditeenindaja vastab siinsamas; võite edasi kirjutada, ta näeb kõiki sõnumeid."
+        }
+        ("et", TicketStillOpen) => {
+            "Teie pöördumine #{number} on avatud ja meie meeskond näeb teie sõnumeid. Klienditeenindaja vastab siin."
+        }
+        ("et", AgentSays) => "{agent} (klienditugi)",
+        ("et", AgentJoined) => "Pöördumisega #{number} tegeleb nüüd {agent} meie meeskonnast.",
+        ("et", TicketClosedSurvey) => {
+            "Pöördumine #{number} on suletud. Kui rahul olete saadud abiga? (1 – väga rahulolematu, 5 – väga rahul)"
+        }
+        ("et", SurveyThanks) => {
+            "Aitäh hinnangu eest! Kui soovite midagi lisada, kirjutage kommentaar kohe."
+        }
+        ("et", ButtonNoComment) => "Kommentaarita",
+        ("et", CommentThanks) => "Aitäh, teie kommentaar jõudis meeskonnani.",
+        ("et", TicketReopened) => {
+            "Avasin pöördumise #{number} uuesti ja edastasin teie sõnumi meeskonnale."
+        }
+        ("et", DescribeInWords) => {
+            "Aitäh faili eest! Palun kirjeldage oma küsimust sõnadega või vajutage nuppu, et rääkida inimesega."
+        }
+        ("et", SlowDown) => {
+            "Kirjutate kiiremini, kui jõuan vastata. Kõik saadetu salvestatakse; palun oodake enne uuesti kirjutamist minut."
+        }
+        ("et", HandoffDelayed) => {
+            "Teie sõnum on salvestatud, kuid praegu ei õnnestunud meeskonnaga ühendust saada. Proovin edasi – uuesti kirjutama ei pea."
+        }
+        _ => return None,
+    })
+}
