@@ -158,9 +158,14 @@ impl Bind<'_> {
     }
 }
 
-/// A connection to run statements on: from the pool, or the unit of work's transaction.
+/// A connection to run statements on: from the pool (on SQLite with the write gate held, so
+/// writers queue here instead of sleeping in SQLite's busy handler), or the unit of work's
+/// transaction.
 enum Conn<'a> {
-    Pool(PoolConnection<Any>),
+    Pool {
+        conn: PoolConnection<Any>,
+        _gate: Option<MutexGuard<'a, ()>>,
+    },
     Unit(MutexGuard<'a, Option<Transaction<'static, Any>>>),
 }
 
@@ -168,7 +173,7 @@ impl Deref for Conn<'_> {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
         match self {
-            Conn::Pool(c) => c,
+            Conn::Pool { conn, .. } => conn,
             Conn::Unit(g) => g.as_deref().expect("unit of work used after commit"),
         }
     }
@@ -177,7 +182,7 @@ impl Deref for Conn<'_> {
 impl DerefMut for Conn<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match self {
-            Conn::Pool(c) => c,
+            Conn::Pool { conn, .. } => conn,
             Conn::Unit(g) => g.as_deref_mut().expect("unit of work used after commit"),
         }
     }
@@ -222,7 +227,7 @@ impl Atomic<'_> {
 impl<'a> Conn<'a> {
     async fn atomic(&mut self) -> StoreResult<Atomic<'_>> {
         Ok(match self {
-            Conn::Pool(c) => Atomic::Own(c.begin().await.sql()?),
+            Conn::Pool { conn, .. } => Atomic::Own(conn.begin().await.sql()?),
             Conn::Unit(g) => {
                 Atomic::InUnit(g.as_deref_mut().expect("unit of work used after commit"))
             }
@@ -248,8 +253,11 @@ impl SqlStore {
             Backend::Sqlite
         };
         let memory = url.starts_with("sqlite::memory:");
-        let mut pool =
-            AnyPoolOptions::new().max_connections(if memory { 1 } else { opts.max_connections });
+        // No ping before every acquire (sqlx's default): it doubles the round trips of every
+        // statement; a connection that died is noticed on use, and the Engine's callers retry.
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(if memory { 1 } else { opts.max_connections })
+            .test_before_acquire(false);
         if memory {
             pool = pool
                 .idle_timeout(None)
@@ -301,7 +309,17 @@ impl SqlStore {
                 }
                 Ok(Conn::Unit(g))
             }
-            None => Ok(Conn::Pool(self.pool.acquire().await.sql()?)),
+            None => {
+                // The gate first, then the connection: the order `begin` takes them in too.
+                let gate = match self.backend {
+                    Backend::Sqlite => Some(self.gate.lock().await),
+                    Backend::Postgres => None,
+                };
+                Ok(Conn::Pool {
+                    conn: self.pool.acquire().await.sql()?,
+                    _gate: gate,
+                })
+            }
         }
     }
 

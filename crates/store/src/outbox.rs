@@ -39,20 +39,48 @@ const OUT_COLS: &str = "id, queue, platform, body, ticket_id, created_at, attemp
 
 #[async_trait]
 impl OutboxStore for SqlStore {
-    async fn enqueue(&self, row: &NewOutbound) -> StoreResult<OutboxId> {
+    async fn enqueue(
+        &self,
+        row: &NewOutbound,
+        claim: Option<(&str, Timestamp)>,
+    ) -> StoreResult<(OutboxId, bool)> {
+        let Some((holder, until)) = claim else {
+            let r = sqlx::query(
+                "INSERT INTO outbox (queue, platform, body, ticket_id, created_at, next_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(row.queue.as_str())
+            .bind(row.platform.as_str())
+            .bind(body_of(row)?)
+            .bind(row.ticket.map(|t| t.0))
+            .bind(row.created_at.0)
+            .fetch_one(&mut *self.conn().await?)
+            .await
+            .sql()?;
+            return Ok((OutboxId(r.try_get("id").sql()?), false));
+        };
+        // Claimed at once unless another pending row of the queue is ahead of it.
         let r = sqlx::query(
-            "INSERT INTO outbox (queue, platform, body, ticket_id, created_at, next_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "WITH ahead AS (SELECT COUNT(*) AS n FROM outbox WHERE queue = $1 AND status = 0 \
+                 AND (claimed_by IS NULL OR claimed_by <> $6 OR claimed_until <> $7)) \
+             INSERT INTO outbox (queue, platform, body, ticket_id, created_at, next_at, \
+                 claimed_by, claimed_until) \
+             SELECT $1, $2, $3, $4, $5, $5, \
+                 CASE WHEN ahead.n = 0 THEN $6 END, CASE WHEN ahead.n = 0 THEN $7 END \
+             FROM ahead RETURNING id, claimed_by",
         )
         .bind(row.queue.as_str())
         .bind(row.platform.as_str())
         .bind(body_of(row)?)
         .bind(row.ticket.map(|t| t.0))
         .bind(row.created_at.0)
+        .bind(holder)
+        .bind(until.0)
         .fetch_one(&mut *self.conn().await?)
         .await
         .sql()?;
-        Ok(OutboxId(r.try_get("id").sql()?))
+        let claimed: Option<String> = r.try_get("claimed_by").sql()?;
+        Ok((OutboxId(r.try_get("id").sql()?), claimed.is_some()))
     }
 
     async fn claim_due(
@@ -112,27 +140,38 @@ impl OutboxStore for SqlStore {
         id: OutboxId,
         platform_msg_id: Option<&str>,
         now: Timestamp,
-    ) -> StoreResult<()> {
-        sqlx::query(
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
             "UPDATE outbox SET status = 1, platform_msg_id = $1, done_at = $2, \
-             claimed_by = NULL, claimed_until = NULL WHERE id = $3",
+             claimed_by = NULL, claimed_until = NULL WHERE id = $3 \
+             RETURNING (SELECT COUNT(*) FROM outbox b WHERE b.queue = outbox.queue \
+                 AND b.status = 0 AND b.id <> outbox.id) AS behind",
         )
         .bind(platform_msg_id)
         .bind(now.0)
         .bind(id.0)
-        .execute(&mut *self.conn().await?)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .sql()?;
-        Ok(())
+        match r {
+            Some(r) => Ok(r.try_get::<i64, _>("behind").sql()? > 0),
+            None => Ok(false),
+        }
     }
 
-    async fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: &str) -> StoreResult<()> {
+    async fn outbox_retry(
+        &self,
+        id: OutboxId,
+        next_at: Timestamp,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_at = $1, error = $2, \
+            "UPDATE outbox SET attempts = attempts + CASE WHEN $1 IS NULL THEN 0 ELSE 1 END, \
+             next_at = $2, error = COALESCE($1, error), \
              claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND status = 0",
         )
-        .bind(next_at.0)
         .bind(error)
+        .bind(next_at.0)
         .bind(id.0)
         .execute(&mut *self.conn().await?)
         .await

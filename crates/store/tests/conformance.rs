@@ -83,6 +83,7 @@ conformance!(
     outbox_rows_are_claimed_by_one_dispatcher,
     outbox_retry_failure_depth_and_ticket_view,
     dead_letters_are_kept_once,
+    rows_are_claimed_at_enqueue_unless_one_is_ahead,
     nul_bytes_are_stored_alike,
 );
 
@@ -119,7 +120,9 @@ async fn a_unit_of_work_commits_everything_or_nothing(s: Arc<dyn Store>) {
         let u = s.begin("customer:u1").await.unwrap();
         let c = u.upsert_customer(&party, &at, T0).await.unwrap();
         u.set_customer_lang(c.id, "lt").await.unwrap();
-        u.enqueue(&outbound("u1", None, "never", T0)).await.unwrap();
+        u.enqueue(&outbound("u1", None, "never", T0), None)
+            .await
+            .unwrap();
         // The unit sees its own writes.
         assert_eq!(
             u.customer(c.id).await.unwrap().unwrap().lang.as_deref(),
@@ -138,7 +141,7 @@ async fn a_unit_of_work_commits_everything_or_nothing(s: Arc<dyn Store>) {
     let u = s.begin("customer:u1").await.unwrap();
     u.set_customer_lang(c.id, "et").await.unwrap();
     let t = u.open_ticket(&new_ticket(&c, "eu", T0)).await.unwrap();
-    u.enqueue(&outbound("u1", Some(t.id), "hello", T0))
+    u.enqueue(&outbound("u1", Some(t.id), "hello", T0), None)
         .await
         .unwrap();
     u.commit().await.unwrap();
@@ -198,7 +201,7 @@ async fn outbox_delivers_each_queue_in_order_one_claim_at_a_time(s: Arc<dyn Stor
         ("a", "a3"),
         ("b", "b2"),
     ] {
-        s.enqueue(&outbound(q, None, text, T0)).await.unwrap();
+        s.enqueue(&outbound(q, None, text, T0), None).await.unwrap();
     }
     // Only the first row of each queue is handed out.
     let first = s.claim_due("d1", T0, 10_000, 10, None).await.unwrap();
@@ -230,9 +233,12 @@ async fn outbox_delivers_each_queue_in_order_one_claim_at_a_time(s: Arc<dyn Stor
 
 async fn outbox_rows_are_claimed_by_one_dispatcher(s: Arc<dyn Store>) {
     for i in 0..40 {
-        s.enqueue(&outbound(&format!("q{i}"), None, &format!("m{i}"), T0))
-            .await
-            .unwrap();
+        s.enqueue(
+            &outbound(&format!("q{i}"), None, &format!("m{i}"), T0),
+            None,
+        )
+        .await
+        .unwrap();
     }
     let mut tasks = Vec::new();
     for d in 0..8 {
@@ -264,16 +270,16 @@ async fn outbox_rows_are_claimed_by_one_dispatcher(s: Arc<dyn Store>) {
 async fn outbox_retry_failure_depth_and_ticket_view(s: Arc<dyn Store>) {
     let c = customer(s.as_ref(), "5").await;
     let t = s.open_ticket(&new_ticket(&c, "eu", T0)).await.unwrap();
-    let a = s
-        .enqueue(&outbound("x", Some(t.id), "x1", T0))
+    let (a, _) = s
+        .enqueue(&outbound("x", Some(t.id), "x1", T0), None)
         .await
         .unwrap();
-    s.enqueue(&outbound("x", Some(t.id), "x2", T0.plus_millis(5)))
+    s.enqueue(&outbound("x", Some(t.id), "x2", T0.plus_millis(5)), None)
         .await
         .unwrap();
     let mut discord = outbound("y", None, "y1", T0.plus_millis(7));
     discord.platform = Platform::discord();
-    s.enqueue(&discord).await.unwrap();
+    s.enqueue(&discord, None).await.unwrap();
     let depth = s.outbox_depth().await.unwrap();
     assert_eq!(depth.len(), 2);
     assert_eq!(
@@ -291,7 +297,7 @@ async fn outbox_retry_failure_depth_and_ticket_view(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(rows[0].id, a);
-    s.outbox_retry(a, T0.plus_millis(1_000), "429")
+    s.outbox_retry(a, T0.plus_millis(1_000), Some("429"))
         .await
         .unwrap();
     assert!(
@@ -342,6 +348,46 @@ async fn outbox_retry_failure_depth_and_ticket_view(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(s.ticket_outbox(t.id).await.unwrap().len(), 1);
+}
+
+async fn rows_are_claimed_at_enqueue_unless_one_is_ahead(s: Arc<dyn Store>) {
+    let until = T0.plus_millis(30_000);
+    // A unit writes two rows of one queue with its claim: both are its own.
+    let u = s.begin("k").await.unwrap();
+    let (a, a_claimed) = u
+        .enqueue(&outbound("q", None, "a", T0), Some(("me", until)))
+        .await
+        .unwrap();
+    let (b, b_claimed) = u
+        .enqueue(&outbound("q", None, "b", T0), Some(("me", until)))
+        .await
+        .unwrap();
+    u.commit().await.unwrap();
+    assert!(a_claimed && b_claimed);
+    // Nobody else can take them while the claim lasts.
+    assert!(
+        s.claim_due("other", T0, 1000, 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A later unit's row queues behind them: not claimed.
+    let (c, c_claimed) = s
+        .enqueue(
+            &outbound("q", None, "c", T0),
+            Some(("me", T0.plus_millis(31_000))),
+        )
+        .await
+        .unwrap();
+    assert!(!c_claimed);
+    s.outbox_delivered(a, None, T0).await.unwrap();
+    // Released without an attempt (it waited behind one that must wait).
+    s.outbox_retry(b, T0, None).await.unwrap();
+    let next = s.claim_due("other", T0, 1000, 10, None).await.unwrap();
+    assert_eq!((next[0].id, next[0].attempts), (b, 0));
+    s.outbox_delivered(b, None, T0).await.unwrap();
+    let next = s.claim_due("other", T0, 1000, 10, None).await.unwrap();
+    assert_eq!(next[0].id, c);
 }
 
 async fn dead_letters_are_kept_once(s: Arc<dyn Store>) {

@@ -306,7 +306,7 @@ impl Unit<'_> {
         let vars = [("agent", agent.name.as_str()), ("number", &number)];
         let text = self.e.desk_text(Text::ClosedByAgent, &vars);
         self.notice(ticket, &text, false).await?;
-        self.post_to_room(ticket.id, Delivery::CloseRoom).await
+        self.post_to_room(ticket, Delivery::CloseRoom).await
     }
 
     async fn reopen(
@@ -337,7 +337,7 @@ impl Unit<'_> {
             self.set_state(&mut c, ConversationState::InTicket { ticket: ticket.id })
                 .await?;
         }
-        self.post_to_room(ticket.id, Delivery::ReopenRoom).await?;
+        self.post_to_room(ticket, Delivery::ReopenRoom).await?;
         let key = if ours {
             Text::ReopenedByAgent
         } else {

@@ -590,7 +590,7 @@ impl Unit<'_> {
         )
         .await?;
         let summary = self.e.room_summary(self.tx.as_ref(), &ticket).await?;
-        self.post_to_room(ticket.id, Delivery::Send(summary)).await
+        self.post_to_room(&ticket, Delivery::Send(summary)).await
     }
 
     /// The customer's latest real question: not a command, a button press, a request for a
@@ -662,7 +662,7 @@ impl Unit<'_> {
             Vec::new(),
         )
         .await?;
-        self.post_to_room(t.id, Delivery::ReopenRoom).await?;
+        self.post_to_room(&t, Delivery::ReopenRoom).await?;
         let note = self
             .e
             .desk_text(Text::ReopenedByCustomer, &[("number", &number)]);
@@ -692,6 +692,6 @@ impl Unit<'_> {
             body,
         );
         msg.attachments = files.to_vec();
-        self.post_to_room(t.id, Delivery::Send(msg)).await
+        self.post_to_room(&t, Delivery::Send(msg)).await
     }
 }

@@ -50,7 +50,8 @@ impl DispatchReport {
 
 /// How one attempt ended.
 enum Outcome {
-    Delivered,
+    /// Delivered; whether rows of its queue wait behind it.
+    Delivered(bool),
     Retry,
     /// Given up; the agents were told in this room queue (if any).
     Failed(Option<String>),
@@ -64,12 +65,82 @@ impl Engine {
         self.dispatch(None).await
     }
 
-    /// Delivers the due rows of these queues only (right after a unit of work wrote them).
-    pub(super) async fn dispatch_queues(
+    /// Delivers what a unit of work just wrote: the rows it wrote already claimed, in order
+    /// per queue (a queue stops at a row that must wait, and its later rows are released to
+    /// the dispatcher), then whatever else is due in the queues it wrote to.
+    pub(super) async fn deliver_after_unit(
         &self,
-        queues: &[String],
+        claimed: Vec<Outbound>,
+        hints: &[Ticket],
+        mut queues: Vec<String>,
     ) -> Result<DispatchReport, EngineError> {
-        self.dispatch(Some(queues)).await
+        let mut by_queue: Vec<(String, Vec<Outbound>)> = Vec::new();
+        for o in claimed {
+            match by_queue.iter_mut().find(|(q, _)| *q == o.row.queue) {
+                Some((_, rows)) => rows.push(o),
+                None => by_queue.push((o.row.queue.clone(), vec![o])),
+            }
+        }
+
+        let mut report = DispatchReport::default();
+        let runs = join_all(
+            by_queue
+                .into_iter()
+                .map(|(_, rows)| self.deliver_in_order(rows, hints)),
+        );
+        for r in runs.await {
+            let (round, notices) = r?;
+            report.add(round);
+            for q in notices {
+                if !queues.contains(&q) {
+                    queues.push(q);
+                }
+            }
+        }
+        if !queues.is_empty() {
+            report.add(self.dispatch(Some(&queues)).await?);
+        }
+        Ok(report)
+    }
+
+    /// Delivers one queue's claimed rows in order; stops at the first that must wait and
+    /// releases the rest. Returns the report and the queues to look at again: a room that
+    /// got a notice, a queue where rows of another unit wait behind.
+    async fn deliver_in_order(
+        &self,
+        rows: Vec<Outbound>,
+        hints: &[Ticket],
+    ) -> Result<(DispatchReport, Vec<String>), EngineError> {
+        let mut report = DispatchReport::default();
+        let mut notices = Vec::new();
+        let mut rows = rows.into_iter();
+        while let Some(o) = rows.next() {
+            let queue = o.row.queue.clone();
+            let hint = o
+                .row
+                .ticket
+                .and_then(|id| hints.iter().find(|t| t.id == id).cloned());
+            match self.deliver(o, hint).await? {
+                Outcome::Delivered(behind) => {
+                    report.delivered += 1;
+                    if behind {
+                        notices.push(queue);
+                    }
+                }
+                Outcome::Failed(n) => {
+                    report.failed += 1;
+                    notices.extend(n);
+                }
+                Outcome::Retry => {
+                    report.retried += 1;
+                    let now = self.clock.now();
+                    for later in rows.by_ref() {
+                        self.store.outbox_retry(later.id, now, None).await?;
+                    }
+                }
+            }
+        }
+        Ok((report, notices))
     }
 
     async fn dispatch(&self, queues: Option<&[String]>) -> Result<DispatchReport, EngineError> {
@@ -86,9 +157,9 @@ impl Engine {
                 return Ok(report);
             }
             let mut round = DispatchReport::default();
-            for outcome in join_all(rows.into_iter().map(|r| self.deliver(r))).await {
+            for outcome in join_all(rows.into_iter().map(|r| self.deliver(r, None))).await {
                 match outcome? {
-                    Outcome::Delivered => round.delivered += 1,
+                    Outcome::Delivered(_) => round.delivered += 1,
                     Outcome::Retry => round.retried += 1,
                     Outcome::Failed(notice) => {
                         round.failed += 1;
@@ -109,51 +180,45 @@ impl Engine {
         }
     }
 
-    /// One attempt at one claimed row.
-    async fn deliver(&self, o: Outbound) -> Result<Outcome, EngineError> {
+    /// One attempt at one claimed row. `hint` is the row's ticket as its unit of work saw it
+    /// (saves reading it again; a room that changed since is noticed and the current one
+    /// used); without it the ticket is read when the row needs it.
+    async fn deliver(&self, o: Outbound, hint: Option<Ticket>) -> Result<Outcome, EngineError> {
         let mut reopened = false;
+        let mut ticket = hint;
         loop {
-            let (to, ticket) = match &o.row.dest {
-                Destination::Endpoint(e) => {
-                    let t = match o.row.ticket {
-                        Some(id) => self.store.ticket(id).await?,
-                        None => None,
-                    };
-                    (e.clone(), t)
-                }
+            let to = match &o.row.dest {
+                Destination::Endpoint(e) => e.clone(),
                 Destination::Room(id) => {
-                    let Some(t) = self.store.ticket(*id).await? else {
+                    if ticket.as_ref().is_none_or(|t| t.room.is_none()) {
+                        ticket = self.store.ticket(*id).await?;
+                    }
+                    let Some(t) = ticket.clone() else {
                         return self.give_up(&o, None, "the ticket no longer exists").await;
                     };
                     match (&t.room, &o.row.delivery) {
-                        (Some(room), _) => (room.clone(), Some(t)),
+                        (Some(room), _) => room.clone(),
                         // Nothing to close or reopen before the room exists.
                         (None, Delivery::CloseRoom | Delivery::ReopenRoom) => {
-                            self.store
-                                .outbox_delivered(o.id, None, self.clock.now())
-                                .await?;
-                            return Ok(Outcome::Delivered);
+                            return self.delivered(&o, None).await;
                         }
                         (None, Delivery::Send(_)) => match self.open_room(&t).await {
                             Ok(room) => {
-                                let t = self.store.ticket(t.id).await?.unwrap_or(t);
-                                (room, Some(t))
+                                ticket = self.store.ticket(t.id).await?;
+                                room
                             }
                             Err(e) => return self.room_not_opened(&o, &t, e).await,
                         },
                     }
                 }
             };
-            if let (Delivery::Send(m), Some(t)) = (&o.row.delivery, &ticket)
+            if let (Delivery::Send(m), Some(t), Destination::Room(_)) =
+                (&o.row.delivery, &ticket, &o.row.dest)
                 && matches!(m.kind, MessageKind::CustomerRelay { .. })
                 && t.customer_in_room
-                && matches!(o.row.dest, Destination::Room(_))
             {
                 // The customer shares the room: they see their own message there.
-                self.store
-                    .outbox_delivered(o.id, None, self.clock.now())
-                    .await?;
-                return Ok(Outcome::Delivered);
+                return self.delivered(&o, None).await;
             }
             let result = match self.router.get(&to.platform) {
                 Err(e) => Err(e),
@@ -163,45 +228,64 @@ impl Engine {
                     Delivery::ReopenRoom => ch.reopen_room(&to).await.map(|()| None),
                 },
             };
-            match result {
-                Ok(id) => {
-                    self.store
-                        .outbox_delivered(o.id, id.as_deref(), self.clock.now())
-                        .await?;
-                    return Ok(Outcome::Delivered);
+            let err = match result {
+                Ok(id) => return self.delivered(&o, id.as_deref()).await,
+                Err(e) => e,
+            };
+            // What went wrong is judged against the ticket as it is now.
+            if let Some(id) = o.row.ticket {
+                ticket = self.store.ticket(id).await?;
+            }
+            let Destination::Room(_) = &o.row.dest else {
+                return self.on_error(&o, ticket.as_ref(), err).await;
+            };
+            let ChannelError::RoomGone(why) = err else {
+                return self.on_error(&o, ticket.as_ref(), err).await;
+            };
+            let Some(t) = ticket.clone() else {
+                return self.on_error(&o, None, ChannelError::RoomGone(why)).await;
+            };
+            if t.room.as_ref() != Some(&to) {
+                // The room was replaced since this row's unit saw it: try the current one.
+                continue;
+            }
+            if !matches!(o.row.delivery, Delivery::Send(_)) {
+                // Nothing to close or reopen in a room that is gone: forget it; the next
+                // message to the ticket opens a new one.
+                self.store.set_ticket_room(t.id, None, false).await?;
+                let now = self.clock.now();
+                self.store
+                    .add_event(t.id, EventKind::RoomLost, None, &why, now)
+                    .await?;
+                return self.delivered(&o, None).await;
+            }
+            if reopened {
+                return self
+                    .on_error(&o, Some(&t), ChannelError::RoomGone(why))
+                    .await;
+            }
+            match self.replace_room(&t, &o, &why).await {
+                Ok(()) => {
+                    reopened = true;
+                    ticket = self.store.ticket(t.id).await?;
                 }
-                Err(ChannelError::RoomGone(why))
-                    if matches!(o.row.dest, Destination::Room(_))
-                        && !matches!(o.row.delivery, Delivery::Send(_)) =>
-                {
-                    // Nothing to close or reopen in a room that is gone: forget it; the next
-                    // message to the ticket opens a new one.
-                    if let Some(t) = &ticket {
-                        self.store.set_ticket_room(t.id, None, false).await?;
-                        let now = self.clock.now();
-                        self.store
-                            .add_event(t.id, EventKind::RoomLost, None, &why, now)
-                            .await?;
-                    }
-                    self.store
-                        .outbox_delivered(o.id, None, self.clock.now())
-                        .await?;
-                    return Ok(Outcome::Delivered);
-                }
-                Err(ChannelError::RoomGone(why))
-                    if matches!(o.row.dest, Destination::Room(_)) && !reopened =>
-                {
-                    let Some(t) = ticket else {
-                        return self.on_error(&o, None, ChannelError::RoomGone(why)).await;
-                    };
-                    match self.replace_room(&t, &o, &why).await {
-                        Ok(()) => reopened = true,
-                        Err(e) => return self.on_error(&o, Some(&t), e).await,
-                    }
-                }
-                Err(e) => return self.on_error(&o, ticket.as_ref(), e).await,
+                Err(e) => return self.on_error(&o, Some(&t), e).await,
             }
         }
+    }
+
+    /// Records a delivery: [`Outcome::Delivered`], saying whether rows of the queue wait
+    /// behind this one (written meanwhile by another unit of work).
+    async fn delivered(
+        &self,
+        o: &Outbound,
+        platform_msg_id: Option<&str>,
+    ) -> Result<Outcome, EngineError> {
+        let behind = self
+            .store
+            .outbox_delivered(o.id, platform_msg_id, self.clock.now())
+            .await?;
+        Ok(Outcome::Delivered(behind))
     }
 
     /// Opens a ticket's room in the desk and records it.
@@ -315,7 +399,7 @@ impl Engine {
             ChannelError::RateLimited { retry_after_ms } => {
                 let wait = i64::try_from(retry_after_ms).unwrap_or(i64::MAX).max(100);
                 self.store
-                    .outbox_retry(o.id, now.plus_millis(wait), &err)
+                    .outbox_retry(o.id, now.plus_millis(wait), Some(&err))
                     .await?;
                 Ok(Outcome::Retry)
             }
@@ -330,7 +414,7 @@ impl Engine {
                     .saturating_mul(1i64 << shift)
                     .min(MAX_BACKOFF_MS);
                 self.store
-                    .outbox_retry(o.id, now.plus_millis(wait), &err)
+                    .outbox_retry(o.id, now.plus_millis(wait), Some(&err))
                     .await?;
                 Ok(Outcome::Retry)
             }
@@ -409,16 +493,15 @@ impl Engine {
     async fn notify_room(&self, t: &Ticket, text: &str) -> Result<Outcome, EngineError> {
         let dest = Destination::Room(t.id);
         let queue = NewOutbound::queue_of(&dest);
-        self.store
-            .enqueue(&NewOutbound {
-                queue: queue.clone(),
-                platform: self.cfg.desk.endpoint().platform,
-                dest,
-                delivery: Delivery::Send(OutMessage::plain(MessageKind::Notice, text)),
-                ticket: Some(t.id),
-                created_at: self.clock.now(),
-            })
-            .await?;
+        let row = NewOutbound {
+            queue: queue.clone(),
+            platform: self.cfg.desk.endpoint().platform,
+            dest,
+            delivery: Delivery::Send(OutMessage::plain(MessageKind::Notice, text)),
+            ticket: Some(t.id),
+            created_at: self.clock.now(),
+        };
+        self.store.enqueue(&row, None).await?;
         Ok(Outcome::Failed(Some(queue)))
     }
 }

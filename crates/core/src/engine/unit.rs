@@ -8,7 +8,7 @@
 use tracing::warn;
 
 use super::Engine;
-use crate::outbox::{Delivery, Destination, NewOutbound};
+use crate::outbox::{Delivery, Destination, NewOutbound, Outbound};
 use crate::ports::UnitOfWork;
 use crate::texts::Text;
 use crate::types::*;
@@ -30,6 +30,11 @@ pub(super) struct Unit<'e> {
     pub(super) e: &'e Engine,
     pub(super) tx: Box<dyn UnitOfWork>,
     pub(super) now: Timestamp,
+    /// Rows written already claimed by this Engine, in order: delivered right after commit.
+    claimed: Vec<Outbound>,
+    /// The tickets of those rows as this unit left them (saves reading them again).
+    hints: Vec<Ticket>,
+    /// Queues with rows that were not claimed (another row was ahead): dispatched normally.
     queues: Vec<String>,
     effects: Vec<Effect>,
 }
@@ -46,6 +51,8 @@ impl<'e> Unit<'e> {
             e,
             tx,
             now,
+            claimed: Vec::new(),
+            hints: Vec::new(),
             queues: Vec::new(),
             effects: Vec::new(),
         })
@@ -57,6 +64,8 @@ impl<'e> Unit<'e> {
         let Unit {
             e,
             tx,
+            claimed,
+            hints,
             queues,
             effects,
             ..
@@ -72,12 +81,16 @@ impl<'e> Unit<'e> {
                 Effect::SurveyScore(s) => e.metrics.survey_score(s),
             }
         }
-        if !queues.is_empty()
-            && let Err(err) = e.dispatch_queues(&queues).await
-        {
+        if let Err(err) = e.deliver_after_unit(claimed, &hints, queues).await {
             warn!(error = %err, "delivery after the unit failed; the dispatcher retries");
         }
         Ok(())
+    }
+
+    /// The end of the claim on the rows this unit writes (the same for all of them, which is
+    /// how the Store tells this unit's rows from others).
+    fn claim_until(&self) -> Timestamp {
+        self.now.plus_millis(self.e.cfg.outbox.claim_seconds * 1000)
     }
 
     /// Counts a metric once the unit has committed.
@@ -85,30 +98,41 @@ impl<'e> Unit<'e> {
         self.effects.push(effect);
     }
 
-    /// Writes one outbox row.
+    /// Writes one outbox row; `hint` is its ticket as this unit sees it.
     pub(super) async fn enqueue(
         &mut self,
         dest: Destination,
         delivery: Delivery,
         ticket: Option<TicketId>,
+        hint: Option<&Ticket>,
     ) -> Result<(), EngineError> {
         let platform = match &dest {
             Destination::Endpoint(e) => e.platform.clone(),
             Destination::Room(_) => self.e.cfg.desk.endpoint().platform,
         };
-        let queue = NewOutbound::queue_of(&dest);
-        self.tx
-            .enqueue(&NewOutbound {
-                queue: queue.clone(),
-                platform,
-                dest,
-                delivery,
-                ticket,
-                created_at: self.now,
-            })
-            .await?;
-        if !self.queues.contains(&queue) {
-            self.queues.push(queue);
+        let row = NewOutbound {
+            queue: NewOutbound::queue_of(&dest),
+            platform,
+            dest,
+            delivery,
+            ticket,
+            created_at: self.now,
+        };
+        let claim = (self.e.holder.as_str(), self.claim_until());
+        let (id, claimed) = self.tx.enqueue(&row, Some(claim)).await?;
+        if claimed {
+            if let Some(t) = hint.filter(|t| t.room.is_some())
+                && !self.hints.iter().any(|h| h.id == t.id)
+            {
+                self.hints.push(t.clone());
+            }
+            self.claimed.push(Outbound {
+                id,
+                row,
+                attempts: 0,
+            });
+        } else if !self.queues.contains(&row.queue) {
+            self.queues.push(row.queue);
         }
         Ok(())
     }
@@ -124,6 +148,7 @@ impl<'e> Unit<'e> {
             Destination::Endpoint(to.clone()),
             Delivery::Send(msg),
             ticket,
+            None,
         )
         .await
     }
@@ -183,16 +208,21 @@ impl<'e> Unit<'e> {
     ) -> Result<(), EngineError> {
         let mut msg = OutMessage::plain(MessageKind::Notice, text);
         msg.mention_agents = mention;
-        self.post_to_room(ticket.id, Delivery::Send(msg)).await
+        self.post_to_room(ticket, Delivery::Send(msg)).await
     }
 
     /// Delivers something to a ticket's room.
     pub(super) async fn post_to_room(
         &mut self,
-        ticket: TicketId,
+        ticket: &Ticket,
         delivery: Delivery,
     ) -> Result<(), EngineError> {
-        self.enqueue(Destination::Room(ticket), delivery, Some(ticket))
-            .await
+        self.enqueue(
+            Destination::Room(ticket.id),
+            delivery,
+            Some(ticket.id),
+            Some(ticket),
+        )
+        .await
     }
 }

@@ -240,8 +240,15 @@ pub trait ScheduleStore: Send + Sync {
 /// The durable outbox (see [`crate::outbox`]).
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Writes a row to deliver.
-    async fn enqueue(&self, row: &NewOutbound) -> StoreResult<OutboxId>;
+    /// Writes a row to deliver. With `claim` (a holder and the end of its claim), the row is
+    /// written already claimed by that holder when no other pending row of its queue is ahead
+    /// of it (other than rows claimed with this very claim): the writer may deliver it right
+    /// after its commit without claiming it again. Returns the id and whether it was claimed.
+    async fn enqueue(
+        &self,
+        row: &NewOutbound,
+        claim: Option<(&str, Timestamp)>,
+    ) -> StoreResult<(OutboxId, bool)>;
     /// Claims, for `holder` until `now + claim_ms`, the first pending row of each queue
     /// (of `queues` only, when given) that is due and not claimed by a live holder, up to
     /// `limit` rows. Each row is returned to one caller at a time, also across replicas; a
@@ -254,15 +261,22 @@ pub trait OutboxStore: Send + Sync {
         limit: usize,
         queues: Option<&[String]>,
     ) -> StoreResult<Vec<Outbound>>;
-    /// Marks a row delivered, with the platform's message id.
+    /// Marks a row delivered, with the platform's message id. Returns whether other pending
+    /// rows of its queue wait behind it.
     async fn outbox_delivered(
         &self,
         id: OutboxId,
         platform_msg_id: Option<&str>,
         now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Releases a row for another attempt at `next_at`; with an `error`, counting a failed
+    /// attempt (without, the row was not tried: it waits behind one that was).
+    async fn outbox_retry(
+        &self,
+        id: OutboxId,
+        next_at: Timestamp,
+        error: Option<&str>,
     ) -> StoreResult<()>;
-    /// Releases a row for another attempt at `next_at`, counting a failed attempt.
-    async fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: &str) -> StoreResult<()>;
     /// Gives a row up for good.
     async fn outbox_failed(&self, id: OutboxId, error: &str, now: Timestamp) -> StoreResult<()>;
     /// Pending rows per platform, with the age of the oldest.

@@ -180,10 +180,10 @@ macro_rules! all_data {
             fn take_due_reminders(&self, desk: &str, now: Timestamp, target_ms: i64, max_level: i64) -> Vec<(Ticket, i64)>;
         });
         delegate!($ty, OutboxStore {
-            fn enqueue(&self, row: &NewOutbound) -> OutboxId;
+            fn enqueue(&self, row: &NewOutbound, claim: Option<(&str, Timestamp)>) -> (OutboxId, bool);
             fn claim_due(&self, holder: &str, now: Timestamp, claim_ms: i64, limit: usize, queues: Option<&[String]>) -> Vec<Outbound>;
-            fn outbox_delivered(&self, id: OutboxId, platform_msg_id: Option<&str>, now: Timestamp) -> ();
-            fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: &str) -> ();
+            fn outbox_delivered(&self, id: OutboxId, platform_msg_id: Option<&str>, now: Timestamp) -> bool;
+            fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: Option<&str>) -> ();
             fn outbox_failed(&self, id: OutboxId, error: &str, now: Timestamp) -> ();
             fn outbox_depth(&self) -> Vec<OutboxDepth>;
             fn ticket_outbox(&self, ticket: TicketId) -> Vec<OutboxEntry>;

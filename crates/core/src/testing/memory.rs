@@ -22,6 +22,7 @@ struct Inner {
     cursors: HashMap<String, String>,
     leases: HashMap<String, (String, i64)>,
     outbox: Vec<OutRow>,
+    next_outbox_id: i64,
     dead: Vec<DeadLetter>,
     dead_keys: BTreeSet<(Platform, String)>,
 }
@@ -778,21 +779,34 @@ impl ScheduleStore for MemoryStore {
 
 #[async_trait]
 impl OutboxStore for MemoryStore {
-    async fn enqueue(&self, row: &NewOutbound) -> StoreResult<OutboxId> {
+    async fn enqueue(
+        &self,
+        row: &NewOutbound,
+        claim: Option<(&str, Timestamp)>,
+    ) -> StoreResult<(OutboxId, bool)> {
         self.with(|s| {
-            let id = OutboxId(s.outbox.len() as i64 + 1);
+            s.next_outbox_id += 1;
+            let id = OutboxId(s.next_outbox_id);
+            let claim = claim.filter(|(holder, until)| {
+                !s.outbox.iter().any(|r| {
+                    r.row.queue == row.queue
+                        && r.status == OutboxStatus::Pending
+                        && r.claim != Some(((*holder).to_owned(), until.millis()))
+                })
+            });
+            let claimed = claim.is_some();
             s.outbox.push(OutRow {
                 id,
                 row: row.clone(),
                 status: OutboxStatus::Pending,
                 attempts: 0,
                 next_at: row.created_at.millis(),
-                claim: None,
+                claim: claim.map(|(h, u)| (h.to_owned(), u.millis())),
                 error: None,
                 platform_msg_id: None,
                 done_at: None,
             });
-            Ok(id)
+            Ok((id, claimed))
         })
         .await
     }
@@ -842,25 +856,35 @@ impl OutboxStore for MemoryStore {
         id: OutboxId,
         platform_msg_id: Option<&str>,
         now: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         self.with(|s| {
             let r = s.row_mut(id)?;
             r.status = OutboxStatus::Delivered;
             r.done_at = Some(now.millis());
             r.claim = None;
             r.platform_msg_id = platform_msg_id.map(str::to_owned);
-            Ok(())
+            let queue = r.row.queue.clone();
+            Ok(s.outbox
+                .iter()
+                .any(|o| o.row.queue == queue && o.status == OutboxStatus::Pending))
         })
         .await
     }
 
-    async fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: &str) -> StoreResult<()> {
+    async fn outbox_retry(
+        &self,
+        id: OutboxId,
+        next_at: Timestamp,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
         self.with(|s| {
             let r = s.row_mut(id)?;
-            r.attempts += 1;
+            if let Some(e) = error {
+                r.attempts += 1;
+                r.error = Some(e.to_owned());
+            }
             r.next_at = next_at.millis();
             r.claim = None;
-            r.error = Some(error.to_owned());
             Ok(())
         })
         .await
