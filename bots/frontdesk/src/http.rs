@@ -1,7 +1,10 @@
 //! The HTTP endpoint of a running bot: `/metrics` (Prometheus text format) and `/healthz`
-//! (200 when the database answers, 503 otherwise).
+//! (200 when the database answers within 5 s, 503 otherwise), served within
+//! [`HttpLimits`](frontdesk_telegram::HttpLimits) (read timeouts, a connection limit, load
+//! shedding) by [`frontdesk_telegram::serve_http`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -10,30 +13,263 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use frontdesk_core::Engine;
 
-/// The routes, sharing the Engine.
-pub(crate) fn router(engine: Arc<Engine>) -> Router {
+use crate::metrics::{CONTENT_TYPE, PromMetrics};
+
+/// How long `/healthz` waits for the database.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the handlers share.
+#[derive(Clone)]
+struct Shared {
+    engine: Arc<Engine>,
+    metrics: Arc<PromMetrics>,
+}
+
+/// The routes, sharing the Engine and its Prometheus metrics.
+pub(crate) fn router(engine: Arc<Engine>, metrics: Arc<PromMetrics>) -> Router {
     Router::new()
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics_page))
         .route("/healthz", get(healthz))
-        .with_state(engine)
+        .with_state(Shared { engine, metrics })
 }
 
-async fn metrics(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        engine.metrics().render(),
-    )
+async fn metrics_page(State(sh): State<Shared>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], sh.metrics.render())
 }
 
-async fn healthz(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
-    match engine.store().cursor("healthz").await {
-        Ok(_) => (StatusCode::OK, "ok\n".to_owned()),
-        Err(e) => (
+async fn healthz(State(sh): State<Shared>) -> impl IntoResponse {
+    match tokio::time::timeout(HEALTH_TIMEOUT, sh.engine.store().cursor("healthz")).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ok\n".to_owned()),
+        Ok(Err(e)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("database unavailable: {e}\n"),
         ),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database did not answer within {HEALTH_TIMEOUT:?}\n"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use frontdesk_core::testing::MemoryStore;
+    use frontdesk_core::{Platform, ReplyOutcome};
+    use prometheus_parse::{Scrape, Value};
+
+    use super::*;
+
+    /// Serves the routes on a loopback port; the address and the stop sender.
+    async fn serve(
+        engine: Arc<Engine>,
+        metrics: Arc<PromMetrics>,
+    ) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(frontdesk_telegram::serve_http(
+            listener,
+            router(engine, metrics),
+            frontdesk_telegram::HttpLimits::default(),
+            async move {
+                let _ = rx.await;
+            },
+            Duration::from_secs(1),
+        ));
+        (addr, tx)
+    }
+
+    fn label_key(s: &prometheus_parse::Sample) -> String {
+        let labels: BTreeMap<_, _> = s.labels.iter().collect();
+        format!("{}{labels:?}", s.metric)
+    }
+
+    #[tokio::test]
+    async fn a_scrape_of_metrics_parses_and_has_every_series_with_labels_escaped() {
+        let engine = frontdesk_testkit::test_engine(
+            "terminal",
+            "desk",
+            MemoryStore::new(),
+            frontdesk_core::Router::new(),
+        );
+        let prom = Arc::new(PromMetrics::new());
+        engine.metrics().set_recorder(prom.clone());
+        // Through the Engine-facing API, as the Engine records.
+        let m = engine.metrics();
+        m.customer_message();
+        m.customer_message();
+        m.agent_message();
+        m.bot_reply(ReplyOutcome::Answered);
+        m.bot_reply(ReplyOutcome::Suggested);
+        m.escalation();
+        m.first_response(120.0);
+        m.first_response(4000.0);
+        m.survey_score(4);
+        for p in [
+            "telegram",
+            "lt/et",
+            "Support \"EU\"",
+            "Support _EU_",
+            "a\\b\nc",
+        ] {
+            m.send_failure(&Platform(p.into()));
+        }
+
+        let (addr, _stop) = serve(engine.clone(), prom).await;
+        let res = reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["content-type"],
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        let body = res.text().await.unwrap();
+        let scrape = Scrape::parse(body.lines().map(|l| Ok(l.to_owned()))).unwrap();
+
+        // The help texts of every family, unchanged.
+        for (name, help) in [
+            ("frontdesk_messages_total", "Messages handled, by author."),
+            (
+                "frontdesk_bot_replies_total",
+                "Customer questions the bot handled, by outcome.",
+            ),
+            ("frontdesk_escalations_total", "Tickets opened."),
+            (
+                "frontdesk_first_response_seconds",
+                "Time from a ticket's opening to its first agent reply.",
+            ),
+            (
+                "frontdesk_survey_score",
+                "Satisfaction survey scores (1-5).",
+            ),
+            (
+                "frontdesk_send_failures_total",
+                "Sends an adapter could not deliver, by platform.",
+            ),
+        ] {
+            assert_eq!(
+                scrape.docs.get(name).map(String::as_str),
+                Some(help),
+                "{body}"
+            );
+        }
+        for (name, kind) in [
+            ("frontdesk_messages_total", "counter"),
+            ("frontdesk_bot_replies_total", "counter"),
+            ("frontdesk_escalations_total", "counter"),
+            ("frontdesk_first_response_seconds", "histogram"),
+            ("frontdesk_survey_score", "histogram"),
+            ("frontdesk_send_failures_total", "counter"),
+        ] {
+            let line = format!("# TYPE {name} {kind}");
+            assert!(body.lines().any(|l| l == line), "no `{line}` in\n{body}");
+        }
+
+        // Every series, with its value: nothing more, nothing less.
+        let mut series = BTreeMap::new();
+        for s in &scrape.samples {
+            let v = match &s.value {
+                Value::Counter(v) | Value::Untyped(v) | Value::Gauge(v) => vec![(f64::NAN, *v)],
+                Value::Histogram(h) => h.iter().map(|b| (b.less_than, b.count)).collect(),
+                Value::Summary(_) => panic!("no summaries: {s:?}"),
+            };
+            assert!(
+                series.insert(label_key(s), v).is_none(),
+                "a series twice: {s:?}\n{body}"
+            );
+        }
+        let counter = |v: f64| vec![(f64::NAN, v)];
+        let buckets = |bounds: &[f64], counts: &[f64]| {
+            bounds
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .zip(counts.iter().copied())
+                .collect::<Vec<_>>()
+        };
+        let mut want = BTreeMap::new();
+        let mut put = |name: &str, labels: &[(&str, &str)], v: Vec<(f64, f64)>| {
+            let labels: BTreeMap<String, String> = labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            let labels: BTreeMap<&String, &String> = labels.iter().collect();
+            want.insert(format!("{name}{labels:?}"), v);
+        };
+        put(
+            "frontdesk_messages_total",
+            &[("author", "customer")],
+            counter(2.0),
+        );
+        put(
+            "frontdesk_messages_total",
+            &[("author", "agent")],
+            counter(1.0),
+        );
+        for (o, n) in [("answered", 1.0), ("suggested", 1.0), ("escalated", 0.0)] {
+            put("frontdesk_bot_replies_total", &[("outcome", o)], counter(n));
+        }
+        put("frontdesk_escalations_total", &[], counter(1.0));
+        put(
+            "frontdesk_first_response_seconds",
+            &[],
+            buckets(
+                &[
+                    60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
+                ],
+                &[0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0],
+            ),
+        );
+        put("frontdesk_first_response_seconds_sum", &[], counter(4120.0));
+        put("frontdesk_first_response_seconds_count", &[], counter(2.0));
+        put(
+            "frontdesk_survey_score",
+            &[],
+            buckets(&[1.0, 2.0, 3.0, 4.0, 5.0], &[0.0, 0.0, 0.0, 1.0, 1.0, 1.0]),
+        );
+        put("frontdesk_survey_score_sum", &[], counter(4.0));
+        put("frontdesk_survey_score_count", &[], counter(1.0));
+        // The parser does not unescape label values: the escaped forms are checked below.
+        for p in ["telegram", "lt/et", "Support _EU_"] {
+            put(
+                "frontdesk_send_failures_total",
+                &[("platform", p)],
+                counter(1.0),
+            );
+        }
+        let plain: BTreeMap<_, _> = series
+            .iter()
+            .filter(|(k, _)| !k.contains('\\'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let fmt = |m: &BTreeMap<String, Vec<(f64, f64)>>| format!("{m:#?}");
+        assert_eq!(fmt(&plain), fmt(&want), "{body}");
+
+        // Label values escaped as the exposition format requires: `\"`, `\\`, `\n`; a
+        // platform never reported under another's name.
+        for line in [
+            r#"frontdesk_send_failures_total{platform="Support \"EU\""} 1"#,
+            r#"frontdesk_send_failures_total{platform="Support _EU_"} 1"#,
+            r#"frontdesk_send_failures_total{platform="a\\b\nc"} 1"#,
+            r#"frontdesk_send_failures_total{platform="lt/et"} 1"#,
+        ] {
+            assert!(body.lines().any(|l| l == line), "no `{line}` in\n{body}");
+        }
+        assert_eq!(
+            body.lines()
+                .filter(|l| l.starts_with("frontdesk_send_failures_total{"))
+                .count(),
+            5,
+            "{body}"
+        );
+
+        let health = reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200);
+        assert_eq!(health.text().await.unwrap(), "ok\n");
     }
 }

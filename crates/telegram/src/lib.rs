@@ -112,6 +112,8 @@ mod limit;
 mod render;
 mod webhook;
 
+pub use webhook::{HttpLimits, serve_http};
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
