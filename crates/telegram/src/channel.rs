@@ -21,7 +21,7 @@ use teloxide::{ApiError, RequestError};
 use tracing::{debug, warn};
 
 use crate::limit::{Limiter, Limits};
-use crate::render::{escape, render, split_text};
+use crate::render::{escape, plain, render, split_text};
 
 /// Longest text piece (in source characters) put in one message; Telegram allows 4096
 /// characters after entity parsing, and escaping makes the HTML longer than the source.
@@ -107,8 +107,8 @@ impl TelegramChannel {
     /// Renders a message into the requests that deliver it.
     fn ops(&self, msg: &OutMessage) -> Vec<Op> {
         let header = match &msg.kind {
-            MessageKind::AgentReply { agent } => format!("<b>{}</b>\n", escape(agent)),
-            MessageKind::CustomerRelay { customer } => format!("💬 <b>{}</b>\n", escape(customer)),
+            MessageKind::AgentReply { agent } => format!("<b>{}</b>\n", plain(agent)),
+            MessageKind::CustomerRelay { customer } => format!("💬 <b>{}</b>\n", plain(customer)),
             _ => String::new(),
         };
         let mut footer = String::new();
@@ -172,13 +172,13 @@ fn foreign_attachment(a: &Attachment) -> String {
     if (url.starts_with("https://") || url.starts_with("http://"))
         && !url.chars().any(char::is_whitespace)
     {
-        format!("<a href=\"{}\">{}</a>", escape(url), escape(name))
+        format!("<a href=\"{}\">{}</a>", escape(url), plain(name))
     } else {
         format!(
             "{} ({}: {})",
-            escape(name),
+            plain(name),
             escape(a.platform.as_str()),
-            escape(url)
+            plain(url)
         )
     }
 }

@@ -1,7 +1,10 @@
 //! Rendering of message bodies as Telegram HTML.
 //!
 //! Every message is sent with `parse_mode = HTML`. Plain text (customer and agent text, notices,
-//! summaries) is escaped completely, so nothing in it can format, link or spoof a link.
+//! summaries) is escaped completely, so nothing in it can format, link or spoof a link, and
+//! every `@` in it gets a zero-width space after it, so an `@username` a customer wrote is not
+//! turned into a mention that notifies someone (the configured agent mention is added by the
+//! channel, outside the plain text, and does ping).
 //! Trusted Markdown (knowledge-base answers, bot texts) is converted: `**bold**`, `*italic*`,
 //! `` `code` ``, `[text](https://…)` and "- " list items; everything else is escaped.
 
@@ -27,10 +30,24 @@ fn escape_char(c: char, out: &mut String) {
     }
 }
 
+/// Escapes untrusted text for Telegram HTML and neutralises mentions: a zero-width space
+/// after every `@`, so `@username` shows as written but is no mention entity (Telegram only
+/// recognises `@` directly followed by the name).
+pub(crate) fn plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        escape_char(c, &mut out);
+        if c == '@' {
+            out.push('\u{200B}');
+        }
+    }
+    out
+}
+
 /// Renders a body in the given markup as Telegram HTML.
 pub(crate) fn render(text: &str, markup: Markup) -> String {
     match markup {
-        Markup::Plain => escape(text),
+        Markup::Plain => plain(text),
         Markup::Markdown => markdown_to_html(text),
     }
 }
@@ -161,11 +178,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_text_is_fully_escaped() {
+    fn plain_text_is_fully_escaped_and_mentions_neutralised() {
         assert_eq!(
             render("<b>x</b> & @everyone [a](http://evil)", Markup::Plain),
-            "&lt;b&gt;x&lt;/b&gt; &amp; @everyone [a](http://evil)"
+            "&lt;b&gt;x&lt;/b&gt; &amp; @\u{200B}everyone [a](http://evil)"
         );
+        assert_eq!(
+            plain("ask @ruta_admin or mail a@b.example"),
+            "ask @\u{200B}ruta_admin or mail a@\u{200B}b.example"
+        );
+        // The raw form Telegram would turn into a mention is gone.
+        assert!(!plain("@support_lead").contains("@support_lead"));
     }
 
     #[test]

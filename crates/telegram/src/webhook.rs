@@ -337,28 +337,19 @@ pub async fn serve_http(
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
     use tokio::sync::{Semaphore, watch};
-    use tower::ServiceExt as _;
 
-    let app = app
+    // `with_state(())` turns every handler into its route once (not on every request).
+    let app: Router = app
         .layer(axum::middleware::from_fn_with_state(limits, read_body))
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(axum::error_handling::HandleErrorLayer::new(
-                    |_: tower::BoxError| async {
-                        (
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            [(axum::http::header::RETRY_AFTER, "1")],
-                            "busy\n",
-                        )
-                    },
-                ))
-                .load_shed()
-                .concurrency_limit(limits.max_in_flight.max(1)),
-        );
-    let service =
-        TowerToHyperService::new(app.map_request(
-            |r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new),
-        ));
+        .with_state(());
+    // One in-flight limit for the whole server; a request over it is shed with 503.
+    let service = tower::ServiceBuilder::new()
+        .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new))
+        .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+        .load_shed()
+        .concurrency_limit(limits.max_in_flight.max(1))
+        .service(app);
+    let service = TowerToHyperService::new(service);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
@@ -423,6 +414,17 @@ pub async fn serve_http(
         warn!("HTTP connections still open after {drain:?}: dropped");
     }
     Ok(())
+}
+
+/// The answer to a request shed because [`HttpLimits::max_in_flight`] are in progress.
+async fn overloaded(_: tower::BoxError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "1")],
+        "busy\n",
+    )
+        .into_response()
 }
 
 /// Reads the request body within [`HttpLimits::body_timeout`] and
