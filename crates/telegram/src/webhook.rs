@@ -355,6 +355,8 @@ pub async fn serve_http(
         .header_read_timeout(limits.header_timeout);
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let open = Arc::new(Semaphore::new(max));
+    // Refused connections read for a moment before closing (see `refuse_busy`), a few at once.
+    let lingering = Arc::new(Semaphore::new((max / 4).max(8)));
     let (closing_tx, closing) = watch::channel(false);
     tokio::pin!(shutdown);
     let mut shed = 0u64;
@@ -376,9 +378,18 @@ pub async fn serve_http(
             if shed.is_power_of_two() {
                 warn!(%peer, limit = max, shed, "too many HTTP connections: answered 503");
             }
-            // Best effort, never waits: the socket buffer of a new connection is empty.
-            let _ = stream.try_write(BUSY_RESPONSE);
-            drop(stream);
+            match lingering.clone().try_acquire_owned() {
+                Ok(slot) => {
+                    tokio::spawn(async move {
+                        refuse_busy(stream).await;
+                        drop(slot);
+                    });
+                }
+                Err(_) => {
+                    // Never waits: the socket buffer of a new connection is empty.
+                    let _ = stream.try_write(BUSY_RESPONSE);
+                }
+            }
             continue;
         };
         let conn = http.serve_connection(TokioIo::new(stream), service.clone());
@@ -414,6 +425,21 @@ pub async fn serve_http(
         warn!("HTTP connections still open after {drain:?}: dropped");
     }
     Ok(())
+}
+
+/// Answers a connection over [`HttpLimits::max_connections`] with 503 and closes it after
+/// reading what the client sent for at most 250 ms: closing with the request unread would
+/// reset the connection and could destroy the answer before the client reads it.
+async fn refuse_busy(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let linger = async {
+        stream.write_all(BUSY_RESPONSE).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(250), linger).await;
 }
 
 /// The answer to a request shed because [`HttpLimits::max_in_flight`] are in progress.
