@@ -256,7 +256,7 @@ async fn main() {
         .map(|mut s| {
             tokio::spawn(async move {
                 let mut buf = [0u8; 64];
-                match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
+                match tokio::time::timeout(Duration::from_secs(1), s.read(&mut buf)).await {
                     Ok(Ok(n)) if n > 0 && buf.starts_with(b"HTTP/1.1 503") => 1,
                     _ => 0,
                 }

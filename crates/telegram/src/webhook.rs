@@ -427,11 +427,24 @@ pub async fn serve_http(
     Ok(())
 }
 
-/// Answers a connection over [`HttpLimits::max_connections`] with 503 and closes it after
-/// reading what the client sent for at most 250 ms: closing with the request unread would
-/// reset the connection and could destroy the answer before the client reads it.
+/// Answers a connection over [`HttpLimits::max_connections`] with 503: after the request's
+/// head (or 250 ms, or 8 KiB), so that an HTTP client reads it as the answer to its request,
+/// then closes after reading what else came for at most 250 ms (closing with input unread
+/// would reset the connection and could destroy the answer before the client reads it).
 async fn refuse_busy(mut stream: tokio::net::TcpStream) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let wait = Duration::from_millis(250);
+    let mut head = Vec::with_capacity(1024);
+    let _ = tokio::time::timeout(wait, async {
+        let mut buf = [0u8; 1024];
+        while head.len() < 8192 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
     let linger = async {
         stream.write_all(BUSY_RESPONSE).await?;
         stream.shutdown().await?;
@@ -439,7 +452,7 @@ async fn refuse_busy(mut stream: tokio::net::TcpStream) {
         while stream.read(&mut sink).await? > 0 {}
         Ok::<(), std::io::Error>(())
     };
-    let _ = tokio::time::timeout(Duration::from_millis(250), linger).await;
+    let _ = tokio::time::timeout(wait, linger).await;
 }
 
 /// The answer to a request shed because [`HttpLimits::max_in_flight`] are in progress.
