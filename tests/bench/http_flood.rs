@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `FRONTDESK_BIN=path/to/frontdesk` measures another build; `FLOOD_PORT=N` makes the child
-//! listen on a fixed port (for builds that do not log the port they bound).
+//! listen on a fixed port (for builds that do not log the port they bound); `FLOOD_IDLE=N`
+//! opens N idle connections instead of 1,000.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,7 +22,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const SLOW: usize = 300;
-const IDLE: usize = 1000;
+/// Idle connections (`FLOOD_IDLE` overrides).
+fn idle_count() -> usize {
+    std::env::var("FLOOD_IDLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
 /// How long a connection is watched before it counts as held.
 const CAP: Duration = Duration::from_secs(70);
 
@@ -216,7 +223,8 @@ async fn main() {
     let t = Instant::now();
     let mut idle = Vec::new();
     let mut connect_failed = 0;
-    for _ in 0..IDLE {
+    let idle_n = idle_count();
+    for _ in 0..idle_n {
         match tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(addr)).await {
             Ok(Ok(s)) => idle.push(s),
             _ => connect_failed += 1,
@@ -242,7 +250,7 @@ async fn main() {
             .iter()
             .find(|l| l.contains("not reloaded") || l.contains("Too many open files"))
         {
-            break format!("FAILED: {l}");
+            break format!("not reloaded; the log says: {}", l.trim());
         }
         if edited.elapsed() > Duration::from_secs(12) {
             break "no reload within 12 s".to_owned();
@@ -271,12 +279,12 @@ async fn main() {
         }
     }
     println!(
-        "{IDLE} idle connections opened in {:.1} s ({connect_failed} connects failed): {shed} answered 503 at once, \
+        "{idle_n} idle connections opened in {:.1} s ({connect_failed} connects failed): {shed} answered 503 at once, \
          {silent} held; the process had {peak} fds open",
         opened.as_secs_f64()
     );
     println!(
-        "  /healthz during the flood: {} in {:.0} ms; KB edit during the flood: {reload}",
+        "  /healthz during the flood: {} in {:.0} ms (0 = no answer); KB edited during the flood: {reload}",
         during.0,
         during.1.as_secs_f64() * 1000.0
     );

@@ -429,7 +429,7 @@ mod tests {
         );
         assert_eq!(
             texts(&ch.ops(&msg)),
-            vec!["text:💬 <b>&lt;Eve&gt;</b>\n&lt;b&gt;x&lt;/b&gt; @everyone"]
+            vec!["text:💬 <b>&lt;Eve&gt;</b>\n&lt;b&gt;x&lt;/b&gt; @\u{200B}everyone"]
         );
     }
 
