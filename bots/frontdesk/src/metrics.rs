@@ -3,8 +3,16 @@
 //!
 //! [`PromMetrics`] is the Engine's [`Recorder`]: install it with
 //! `engine.metrics().set_recorder(...)`. Label values are escaped by the library. To add a
-//! metric (e.g. a gauge per platform), add a field, register it in [`PromMetrics::new`] and
-//! update it where its value changes.
+//! metric, add a field, register it in [`PromMetrics::new`] and update it where its value
+//! changes; a gauge per platform, for example:
+//!
+//! ```text
+//! let outbox_depth = Family::<PlatformLabel, Gauge>::default();
+//! registry.register("frontdesk_outbox_depth", "Messages waiting to be sent, by platform",
+//!     outbox_depth.clone());
+//! // later, e.g. from the periodic tick:
+//! outbox_depth.get_or_create(&PlatformLabel { platform: p.as_str().to_owned() }).set(n);
+//! ```
 
 use std::fmt;
 
