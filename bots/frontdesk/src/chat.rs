@@ -296,7 +296,8 @@ pub(crate) async fn run(
         } else {
             let content = match line.parse::<usize>().ok().and_then(|n| channel.button(n)) {
                 Some(b) => {
-                    channel.line(&channel.paint("2", &format!("  (pressed: {})", b.label)));
+                    channel
+                        .line(&channel.paint("2", &format!("  (pressed: {})", sanitize(&b.label))));
                     Content::Button(b.payload)
                 }
                 None => Content::Text(line.to_owned()),
@@ -309,7 +310,7 @@ pub(crate) async fn run(
             }
         };
         if let Err(e) = engine.handle(inbound).await {
-            channel.line(&format!("error: {e}"));
+            channel.line(&sanitize(&format!("error: {e}")));
             tracing::error!(error = %e, "handling failed");
         }
     }
