@@ -66,9 +66,10 @@
 //! - slow, idle or too many clients cannot hold the endpoint ([`HttpLimits`], default
 //!   10 s for a request's headers and for its body, 256 connections, 64 requests in
 //!   flight; [`TelegramAdapter::with_webhook_limits`] changes them): a connection whose
-//!   headers or body do not arrive in time is closed (408 for the body), one over the
-//!   connection limit and a request over the in-flight limit are answered 503 at once, and
-//!   Telegram delivers the update again later. [`TelegramAdapter::with_webhook_listener`]
+//!   headers or body do not arrive in time is closed (408 for the body); at the connection
+//!   limit a new connection takes the place of the oldest one that is not in a request;
+//!   a connection while every one is in a request, and a request over the in-flight limit,
+//!   are answered 503 at once, and Telegram delivers the update again later. [`TelegramAdapter::with_webhook_listener`]
 //!   serves a socket bound already instead of binding [`WebhookConfig::listen`]. The same
 //!   server ([`serve_http`]) serves the bot's `/metrics`.
 //!

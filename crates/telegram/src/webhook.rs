@@ -286,6 +286,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// Limits of an HTTP endpoint open to the network, so that slow, idle or too many clients
 /// cannot hold it (or the process's file descriptors) and the rest of the bot carries on.
+/// Measured with `cargo run -p frontdesk-tests --example http_flood`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HttpLimits {
     /// The time a client has to send a request's headers; also how long a kept-alive
@@ -296,7 +297,9 @@ pub struct HttpLimits {
     pub body_timeout: Duration,
     /// The longest request body accepted (413 beyond).
     pub max_body_bytes: usize,
-    /// Connections open at once at most. Another one is answered 503 and closed at once.
+    /// Connections open at once at most. At the limit a new connection takes the place of
+    /// the oldest one that is not in a request (idle, or still sending its headers), which
+    /// is closed; when every connection is in a request, the new one is answered 503.
     pub max_connections: usize,
     /// Requests handled at once at most. Another one is answered 503 at once (load
     /// shedding) instead of queueing.
@@ -317,8 +320,8 @@ impl Default for HttpLimits {
     }
 }
 
-/// The answer to a connection over [`HttpLimits::max_connections`], written without reading
-/// the request.
+/// The answer to a connection over [`HttpLimits::max_connections`] while every connection
+/// is in a request.
 const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n\
     retry-after: 1\r\ncontent-length: 5\r\nconnection: close\r\n\r\nbusy\n";
 
@@ -336,6 +339,7 @@ pub async fn serve_http(
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
+    use std::sync::atomic::AtomicUsize;
     use tokio::sync::{Semaphore, watch};
 
     // `with_state(())` turns every handler into its route once (not on every request).
@@ -357,6 +361,7 @@ pub async fn serve_http(
     let open = Arc::new(Semaphore::new(max));
     // Refused connections read for a moment before closing (see `refuse_busy`), a few at once.
     let lingering = Arc::new(Semaphore::new((max / 4).max(8)));
+    let conns = Arc::new(std::sync::Mutex::new(OpenConns::default()));
     let (closing_tx, closing) = watch::channel(false);
     tokio::pin!(shutdown);
     let mut shed = 0u64;
@@ -373,10 +378,27 @@ pub async fn serve_http(
                 }
             },
         };
-        let Ok(permit) = open.clone().try_acquire_owned() else {
+        let permit = match open.clone().try_acquire_owned() {
+            Ok(p) => Some(p),
+            // Full: make room by closing the oldest connection that is not in a request
+            // (idle, or still sending its headers); it lets go of its slot at once.
+            Err(_) if lock(&conns).evict_oldest_idle() => {
+                tokio::time::timeout(Duration::from_millis(100), open.clone().acquire_owned())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            }
+            Err(_) => None,
+        };
+        let Some(permit) = permit else {
             shed += 1;
             if shed.is_power_of_two() {
-                warn!(%peer, limit = max, shed, "too many HTTP connections: answered 503");
+                warn!(
+                    %peer,
+                    limit = max,
+                    shed,
+                    "every HTTP connection is in a request: answered 503"
+                );
             }
             match lingering.clone().try_acquire_owned() {
                 Ok(slot) => {
@@ -392,11 +414,27 @@ pub async fn serve_http(
             }
             continue;
         };
-        let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (evict_tx, mut evict_rx) = oneshot::channel::<()>();
+        let id = lock(&conns).insert(requests.clone(), evict_tx);
+        let counted = {
+            let service = service.clone();
+            hyper::service::service_fn(move |req| {
+                let guard = InRequest::new(requests.clone());
+                let response = hyper::service::Service::call(&service, req);
+                async move {
+                    let r = response.await;
+                    drop(guard);
+                    r
+                }
+            })
+        };
+        let conn = http.serve_connection(TokioIo::new(stream), counted);
         let mut closing = closing.clone();
+        let conns = conns.clone();
         tokio::spawn(async move {
             tokio::pin!(conn);
-            let mut told = false;
+            let (mut told, mut evict_seen) = (false, false);
             loop {
                 tokio::select! {
                     r = conn.as_mut() => {
@@ -409,8 +447,16 @@ pub async fn serve_http(
                         told = true;
                         conn.as_mut().graceful_shutdown();
                     }
+                    r = &mut evict_rx, if !evict_seen => {
+                        evict_seen = true;
+                        if r.is_ok() {
+                            debug!(%peer, "idle HTTP connection closed to make room");
+                            break;
+                        }
+                    }
                 }
             }
+            lock(&conns).conns.remove(&id);
             drop(permit);
         });
     }
@@ -425,6 +471,72 @@ pub async fn serve_http(
         warn!("HTTP connections still open after {drain:?}: dropped");
     }
     Ok(())
+}
+
+/// The open connections of [`serve_http`], oldest first.
+#[derive(Default)]
+struct OpenConns {
+    next: u64,
+    conns: std::collections::BTreeMap<u64, OpenConn>,
+}
+
+/// One open connection: its requests in progress, and how to close it to make room.
+struct OpenConn {
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+    evict: Option<oneshot::Sender<()>>,
+}
+
+impl OpenConns {
+    fn insert(
+        &mut self,
+        requests: Arc<std::sync::atomic::AtomicUsize>,
+        evict: oneshot::Sender<()>,
+    ) -> u64 {
+        let id = self.next;
+        self.next += 1;
+        self.conns.insert(
+            id,
+            OpenConn {
+                requests,
+                evict: Some(evict),
+            },
+        );
+        id
+    }
+
+    /// Tells the oldest connection that is not in a request to close; `false` when every
+    /// connection is in a request.
+    fn evict_oldest_idle(&mut self) -> bool {
+        for c in self.conns.values_mut() {
+            if c.requests.load(std::sync::atomic::Ordering::SeqCst) == 0
+                && let Some(tx) = c.evict.take()
+                && tx.send(()).is_ok()
+            {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn lock(m: &std::sync::Mutex<OpenConns>) -> std::sync::MutexGuard<'_, OpenConns> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Counts a request in progress on its connection while it lives.
+struct InRequest(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InRequest {
+    fn new(n: Arc<std::sync::atomic::AtomicUsize>) -> InRequest {
+        n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InRequest(n)
+    }
+}
+
+impl Drop for InRequest {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Answers a connection over [`HttpLimits::max_connections`] with 503: after the request's

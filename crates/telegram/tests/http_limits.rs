@@ -1,7 +1,8 @@
 //! The hardened HTTP server of the webhook and `/metrics` ([`serve_http`]) against slow,
 //! idle and too many clients on loopback: headers or a body sent too slowly close the
-//! connection, connections over the limit are answered 503 at once, requests over the
-//! in-flight limit are shed with 503, and the endpoint serves again once they are gone.
+//! connection, idle connections over the limit make room for new ones, a connection while
+//! every one is in a request and a request over the in-flight limit are answered 503 at
+//! once.
 //! Every wait is on a real condition (a closed connection, a handler entered), bounded.
 
 use std::net::SocketAddr;
@@ -149,49 +150,86 @@ async fn a_body_cut_short_gets_408_and_a_body_too_long_413() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connections_over_the_limit_are_answered_503_at_once_and_service_resumes() {
+async fn idle_connections_over_the_limit_make_room_for_new_ones() {
     const LIMIT: usize = 8;
     const CLIENTS: usize = 50;
     let srv = start(
         app(),
         HttpLimits {
-            // Long enough that the idle clients stay for the whole test.
+            // Long enough that no idle client is closed by the timeout during the test.
             header_timeout: Duration::from_secs(60),
             max_connections: LIMIT,
             ..HttpLimits::default()
         },
     )
     .await;
-    // Idle clients, in order: the server accepts them one after the other, so the first
-    // LIMIT hold every slot and each later one is answered at once.
+    // Idle clients, in order (the server accepts them one after the other): each one over
+    // the limit takes the place of the oldest idle one, which is closed without an answer.
     let mut idle = Vec::new();
     for _ in 0..CLIENTS {
         idle.push(TcpStream::connect(srv.addr).await.unwrap());
     }
-    let mut refused = 0;
-    for s in idle.iter_mut().skip(LIMIT) {
-        let r = read_until_closed(s).await;
-        assert!(r.starts_with("HTTP/1.1 503"), "{r}");
-        refused += 1;
+    for s in idle.iter_mut().take(CLIENTS - LIMIT) {
+        assert_eq!(read_until_closed(s).await, "");
     }
-    assert_eq!(refused, CLIENTS - LIMIT);
-    // While the slots are held, a real client is refused too, without waiting.
-    assert_eq!(get_status(srv.addr, "/healthz").await, 503);
-    // The idle clients leave: the endpoint serves again (waiting until the server has seen
-    // them go).
-    idle.clear();
-    let started = std::time::Instant::now();
-    loop {
-        match get_status(srv.addr, "/healthz").await {
-            200 => break,
-            503 if started.elapsed() < BOUND => tokio::task::yield_now().await,
-            s => panic!("status {s} after {:?}", started.elapsed()),
-        }
-    }
+    // A real client is served at once, in the place of the oldest remaining idle one.
+    assert_eq!(get_status(srv.addr, "/healthz").await, 200);
+    assert_eq!(read_until_closed(&mut idle[CLIENTS - LIMIT]).await, "");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_over_the_in_flight_limit_are_shed_with_503() {
+async fn a_client_still_sending_its_headers_makes_room_too() {
+    let srv = start(
+        app(),
+        HttpLimits {
+            header_timeout: Duration::from_secs(60),
+            max_connections: 1,
+            ..HttpLimits::default()
+        },
+    )
+    .await;
+    let mut slow = TcpStream::connect(srv.addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    assert_eq!(get_status(srv.addr, "/healthz").await, 200);
+    assert_eq!(read_until_closed(&mut slow).await, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_every_connection_is_in_a_request_a_new_one_gets_503() {
+    let (entered, in_handler, release, app) = slow_app();
+    let srv = start(
+        app,
+        HttpLimits {
+            max_connections: 2,
+            ..HttpLimits::default()
+        },
+    )
+    .await;
+    let url = format!("http://{}/slow", srv.addr);
+    let busy: Vec<_> = (0..2)
+        .map(|_| tokio::spawn(reqwest::get(url.clone())))
+        .collect();
+    wait_entered(&entered, &in_handler, 2).await;
+    // Nothing to make room with: answered at once, not queued.
+    let mut third = TcpStream::connect(srv.addr).await.unwrap();
+    third
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let r = read_until_closed(&mut third).await;
+    assert!(r.starts_with("HTTP/1.1 503"), "{r}");
+    release.add_permits(2);
+    for b in busy {
+        assert_eq!(b.await.unwrap().unwrap().status(), 200);
+    }
+    assert_eq!(entered.load(Ordering::SeqCst), 2);
+}
+
+/// A route `/slow` whose handler counts its entries, tells `Notify`, and waits for a permit
+/// of the semaphore.
+fn slow_app() -> (Arc<AtomicUsize>, Arc<Notify>, Arc<Semaphore>, Router) {
     let entered = Arc::new(AtomicUsize::new(0));
     let in_handler = Arc::new(Notify::new());
     let release = Arc::new(Semaphore::new(0));
@@ -208,6 +246,27 @@ async fn requests_over_the_in_flight_limit_are_shed_with_503() {
             }
         }),
     );
+    (entered, in_handler, release, app)
+}
+
+/// Waits (bounded) until the handler of [`slow_app`] was entered `n` times.
+async fn wait_entered(entered: &AtomicUsize, in_handler: &Notify, n: usize) {
+    tokio::time::timeout(BOUND, async {
+        loop {
+            let notified = in_handler.notified();
+            if entered.load(Ordering::SeqCst) >= n {
+                break;
+            }
+            notified.await;
+        }
+    })
+    .await
+    .expect("the requests reach the handler");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_over_the_in_flight_limit_are_shed_with_503() {
+    let (entered, in_handler, release, app) = slow_app();
     let srv = start(
         app,
         HttpLimits {
@@ -220,17 +279,7 @@ async fn requests_over_the_in_flight_limit_are_shed_with_503() {
     let busy: Vec<_> = (0..2)
         .map(|_| tokio::spawn(reqwest::get(url.clone())))
         .collect();
-    tokio::time::timeout(BOUND, async {
-        loop {
-            let notified = in_handler.notified();
-            if entered.load(Ordering::SeqCst) == 2 {
-                break;
-            }
-            notified.await;
-        }
-    })
-    .await
-    .expect("both requests reach the handler");
+    wait_entered(&entered, &in_handler, 2).await;
     // A third is shed at once, not queued.
     let shed = tokio::time::timeout(BOUND, reqwest::get(&url))
         .await

@@ -314,7 +314,7 @@ async fn slow_idle_and_surplus_clients_cannot_hold_the_webhook() {
     let tg = FakeTelegram::start().await;
     let store = MemoryStore::new();
     // Long enough that the four connections below still hold their slots when Telegram
-    // delivers, short enough for a quick test.
+    // delivers (the test holds without that too), short enough for a quick test.
     let limits = HttpLimits {
         header_timeout: Duration::from_millis(1500),
         body_timeout: Duration::from_millis(1500),
@@ -351,27 +351,19 @@ async fn slow_idle_and_surplus_clients_cannot_hold_the_webhook() {
     for _ in 0..2 {
         idle.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
     }
-    // Telegram's delivery now is refused at once (and Telegram retries later).
+    // Telegram's delivery is served at once, in the place of the oldest connection that is
+    // not in a request (the slow one); the one sending its body is left alone.
     let update = tg.customer_text(ANN, "How do I reset my password?");
-    assert_eq!(tg.deliver_webhook(update.clone()).await, 503);
-
-    // The server closes every one of them by itself.
+    assert_eq!(tg.deliver_webhook(update).await, 200);
     let r = read_until_closed(&mut slow).await;
     assert!(!r.contains(" 200 "), "{r}");
+    // The others are closed by the server by themselves: the body cut short with 408, the
+    // idle ones when their time for headers is up.
     let r = read_until_closed(&mut short).await;
     assert!(r.starts_with("HTTP/1.1 408"), "{r}");
     for s in &mut idle {
-        read_until_closed(s).await;
-    }
-    // Then the retried delivery is handled (a slot frees when the server has seen a
-    // connection end: retry until then, bounded).
-    let started = std::time::Instant::now();
-    loop {
-        match tg.deliver_webhook(update.clone()).await {
-            200 => break,
-            503 if started.elapsed() < Duration::from_secs(10) => tokio::task::yield_now().await,
-            s => panic!("status {s} after {:?}", started.elapsed()),
-        }
+        let r = read_until_closed(s).await;
+        assert!(!r.contains(" 200 "), "{r}");
     }
     let answer = tg.wait_for(send_to(ANN)).await;
     assert!(text_has(&answer, "Forgot password?"), "{answer:?}");
