@@ -137,15 +137,20 @@ fn inline(s: &str, out: &mut String) {
     }
 }
 
-/// Splits text into pieces of at most `max` characters, at line breaks where possible (a line
-/// longer than `max` is cut).
+/// How many characters `c` takes once rendered as plain text (`@` gets a zero-width space).
+fn width(c: char) -> usize {
+    if c == '@' { 2 } else { 1 }
+}
+
+/// Splits text into pieces of at most `max` characters as rendered (an `@` counts twice: see
+/// [`plain`]), at line breaks where possible (a line longer than `max` is cut).
 pub(crate) fn split_text(text: &str, max: usize) -> Vec<String> {
-    let max = max.max(1);
+    let max = max.max(2);
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut cur_len = 0;
     for line in text.split_inclusive('\n') {
-        let len = line.chars().count();
+        let len: usize = line.chars().map(width).sum();
         if cur_len + len <= max {
             cur.push_str(line);
             cur_len += len;
@@ -159,17 +164,18 @@ pub(crate) fn split_text(text: &str, max: usize) -> Vec<String> {
         }
         // A line longer than a piece: fill the current piece, then cut the rest.
         for c in line.chars() {
-            if cur_len == max {
+            if cur_len + width(c) > max {
                 out.push(std::mem::take(&mut cur));
                 cur_len = 0;
             }
             cur.push(c);
-            cur_len += 1;
+            cur_len += width(c);
         }
     }
     if !cur.is_empty() {
         out.push(cur);
     }
+    out.retain(|p| !p.is_empty());
     out
 }
 
@@ -238,5 +244,12 @@ mod tests {
         let parts = split_text(&long, 3000);
         assert_eq!(parts.len(), 4);
         assert_eq!(parts.concat(), long);
+        // Mentions neutralised take two characters: no rendered piece grows over the limit.
+        let ats = format!("a{}\nb @x", "@".repeat(5000));
+        let parts = split_text(&ats, 3000);
+        assert_eq!(parts.concat(), ats);
+        for p in &parts {
+            assert!(plain(p).chars().count() <= 3000, "{}", p.len());
+        }
     }
 }
