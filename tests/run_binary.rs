@@ -11,8 +11,7 @@
 #![cfg(unix)]
 
 use std::fs::File;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,8 +38,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// Starts `frontdesk run` in `dir` against `tg`, logging to `dir/<log_name>`.
-    fn start(dir: &Path, tg: &FakeTelegram, metrics_port: u16, log_name: &str) -> Bot {
+    /// Starts `frontdesk run` in `dir` against `tg`, logging to `dir/<log_name>`; its
+    /// `/metrics` endpoint binds a free port of its choosing (see [`Bot::http_addr`]).
+    fn start(dir: &Path, tg: &FakeTelegram, log_name: &str) -> Bot {
         let log = dir.join(log_name);
         let out = File::create(&log).expect("create the log file");
         let err = out.try_clone().expect("clone the log file");
@@ -50,10 +50,7 @@ impl Bot {
             .env("TELOXIDE_API_URL", tg.url())
             .env("FRONTDESK_DESK_PLATFORM", "telegram")
             .env("FRONTDESK_DESK_CHAT_ID", DESK.to_string())
-            .env(
-                "FRONTDESK_METRICS_LISTEN",
-                format!("127.0.0.1:{metrics_port}"),
-            )
+            .env("FRONTDESK_METRICS_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::from(out))
@@ -68,6 +65,35 @@ impl Bot {
     /// What the child wrote so far.
     fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The address the child's `/metrics` endpoint bound, read back from its log (waiting up
+    /// to [`PROCESS_WAIT`] for the line).
+    async fn http_addr(&mut self) -> SocketAddr {
+        let started = Instant::now();
+        loop {
+            self.assert_running();
+            let addr = self
+                .output()
+                .lines()
+                .filter(|l| l.contains("serving /metrics and /healthz"))
+                .find_map(|l| {
+                    let (_, rest) = l.split_once("addr=")?;
+                    let end = rest
+                        .find(|c: char| c.is_whitespace() || c == '\x1b')
+                        .unwrap_or(rest.len());
+                    rest[..end].parse().ok()
+                });
+            if let Some(a) = addr {
+                return a;
+            }
+            assert!(
+                started.elapsed() < PROCESS_WAIT,
+                "no `serving /metrics` line with the address within {PROCESS_WAIT:?}:\n{}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Panics (with the log) if the child has exited.
@@ -130,76 +156,27 @@ impl Drop for Bot {
     }
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local address").port()
-}
-
-/// A plain HTTP/1.1 GET of `path` on 127.0.0.1:`port`: status code and body.
-fn http_get_once(port: u16, path: &str) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect_timeout(
-        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        Duration::from_secs(1),
-    )?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    s.set_write_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other(format!("no header end in {text:?}")))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line in {head:?}")))?;
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Ok((status, body))
-}
-
-/// Decodes a chunked HTTP/1.1 body.
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = rest[n..].strip_prefix("\r\n").unwrap_or(&rest[n..]);
-    }
-    out
-}
-
-/// GETs `path`, retrying (up to [`PROCESS_WAIT`]) until the endpoint answers.
-async fn http_get(bot: &mut Bot, port: u16, path: &str) -> (u16, String) {
+/// GETs `path` on the child's endpoint with `reqwest`, retrying (up to [`PROCESS_WAIT`])
+/// until it answers: status code and body.
+async fn http_get(bot: &mut Bot, path: &str) -> (u16, String) {
+    let addr = bot.http_addr().await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client");
     let started = Instant::now();
     loop {
         bot.assert_running();
-        let p = path.to_owned();
-        let res = tokio::task::spawn_blocking(move || http_get_once(port, &p))
-            .await
-            .expect("the HTTP client does not panic");
+        let res = async {
+            let r = client.get(format!("http://{addr}{path}")).send().await?;
+            let status = r.status().as_u16();
+            Ok::<_, reqwest::Error>((status, r.text().await?))
+        }
+        .await;
         match res {
             Ok(r) => return r,
             Err(e) if started.elapsed() > PROCESS_WAIT => {
-                panic!("GET {path} on 127.0.0.1:{port} failed for {PROCESS_WAIT:?}: {e}")
+                panic!("GET {path} on {addr} failed for {PROCESS_WAIT:?}: {e}")
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
@@ -219,8 +196,7 @@ async fn the_binary_serves_a_ticket_over_telegram_and_survives_a_restart() {
     let t0 = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let tg = FakeTelegram::start().await;
-    let port = free_port();
-    let mut bot = Bot::start(dir.path(), &tg, port, "run1.log");
+    let mut bot = Bot::start(dir.path(), &tg, "run1.log");
 
     // 1. A question from the FAQ is answered, with inline buttons.
     let question = tg.customer_text(CUSTOMER, "How do I reset my password?");
@@ -266,19 +242,41 @@ async fn the_binary_serves_a_ticket_over_telegram_and_survives_a_restart() {
         .await;
 
     // 4. /metrics and /healthz.
-    let (status, metrics) = http_get(&mut bot, port, "/metrics").await;
+    let (status, metrics) = http_get(&mut bot, "/metrics").await;
     assert_eq!(status, 200, "{metrics}");
-    let lines: Vec<&str> = metrics.lines().collect();
-    for want in [
-        "frontdesk_escalations_total 1",
-        "frontdesk_messages_total{author=\"agent\"} 1",
-    ] {
-        assert!(
-            lines.contains(&want),
-            "`{want}` not in /metrics:\n{metrics}"
-        );
-    }
-    let (status, health) = http_get(&mut bot, port, "/healthz").await;
+    let scrape =
+        prometheus_parse::Scrape::parse(metrics.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let value = |name: &str, label: Option<(&str, &str)>| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| {
+                s.metric == name
+                    && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v))
+                    && (label.is_some() || s.labels.is_empty())
+            })
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v) => v,
+                ref other => panic!("{name} is not a counter: {other:?}"),
+            })
+            .unwrap_or_else(|| panic!("no {name} {label:?} in /metrics:\n{metrics}"))
+    };
+    assert_eq!(value("frontdesk_escalations_total", None), 1.0);
+    assert_eq!(
+        value("frontdesk_messages_total", Some(("author", "agent"))),
+        1.0
+    );
+    assert_eq!(
+        value("frontdesk_messages_total", Some(("author", "customer"))),
+        1.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        value("frontdesk_bot_replies_total", Some(("outcome", "answered"))),
+        1.0,
+        "{metrics}"
+    );
+    let (status, health) = http_get(&mut bot, "/healthz").await;
     assert_eq!((status, health.trim()), (200, "ok"), "{health:?}");
     let first_run = t0.elapsed();
 
@@ -294,7 +292,7 @@ async fn the_binary_serves_a_ticket_over_telegram_and_survives_a_restart() {
     tg.push_update(question.clone());
     let mark = tg.mark();
     let t_restart = Instant::now();
-    let mut bot = Bot::start(dir.path(), &tg, port, "run2.log");
+    let mut bot = Bot::start(dir.path(), &tg, "run2.log");
     let more = "One more thing: my username is ruta77.";
     tg.customer_text(CUSTOMER, more);
     let relayed = tg
@@ -309,7 +307,7 @@ async fn the_binary_serves_a_ticket_over_telegram_and_survives_a_restart() {
     );
     tg.wait_until_confirmed().await;
     let restart_relay = t_restart.elapsed();
-    let (status, health) = http_get(&mut bot, port, "/healthz").await;
+    let (status, health) = http_get(&mut bot, "/healthz").await;
     assert_eq!(
         (status, health.trim()),
         (200, "ok"),

@@ -18,7 +18,9 @@ use frontdesk_core::{
     Markup, MessageKind, OutMessage, Party, Platform, Role, Sent, Store, SystemClock, Ticket,
     TicketFilter,
 };
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
+
+use crate::terminal::clean as sanitize;
 
 /// The customer's chat id in the terminal.
 const CUSTOMER_CHAT: &str = "customer";
@@ -63,13 +65,6 @@ impl TerminalChannel {
         let b = self.buttons.lock().unwrap_or_else(|p| p.into_inner());
         n.checked_sub(1).and_then(|i| b.get(i).cloned())
     }
-}
-
-/// Drops control characters (ANSI escapes included) from text shown in the terminal.
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
 }
 
 /// Shows the Markdown subset as plain terminal text: markers dropped, links as `text (url)`.
@@ -257,10 +252,11 @@ pub(crate) async fn run(
 
     let run_id = SystemClock.now().millis();
     let mut seq = 0u64;
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut input = BufReader::new(tokio::io::stdin());
+    let mut buf = Vec::new();
     loop {
         let line = tokio::select! {
-            line = lines.next_line() => line.context("reading standard input")?,
+            line = read_line(&mut input, &mut buf) => line.context("reading standard input")?,
             () = &mut shutdown => None,
         };
         let Some(line) = line else { break };
@@ -300,7 +296,8 @@ pub(crate) async fn run(
         } else {
             let content = match line.parse::<usize>().ok().and_then(|n| channel.button(n)) {
                 Some(b) => {
-                    channel.line(&channel.paint("2", &format!("  (pressed: {})", b.label)));
+                    channel
+                        .line(&channel.paint("2", &format!("  (pressed: {})", sanitize(&b.label))));
                     Content::Button(b.payload)
                 }
                 None => Content::Text(line.to_owned()),
@@ -313,13 +310,32 @@ pub(crate) async fn run(
             }
         };
         if let Err(e) = engine.handle(inbound).await {
-            channel.line(&format!("error: {e}"));
+            channel.line(&sanitize(&format!("error: {e}")));
             tracing::error!(error = %e, "handling failed");
         }
     }
     ticker.abort();
     reload.abort();
     Ok(())
+}
+
+/// The next line of `input` without its line ending, invalid UTF-8 replaced by `�` (the rest
+/// of the input still counts); `None` at the end of the input.
+async fn read_line<R: AsyncBufRead + Unpin>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<String>> {
+    buf.clear();
+    if input.read_until(b'\n', buf).await? == 0 {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(buf);
+    Ok(Some(
+        text.strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text)
+            .to_owned(),
+    ))
 }
 
 /// The ticket an agent line acts on: the named number, else the customer's current or last one.
@@ -385,6 +401,25 @@ mod tests {
         assert_eq!(parse_agent_line("hello"), None);
     }
 
+    #[tokio::test]
+    async fn lines_with_invalid_utf8_are_read_with_replacements_and_reading_goes_on() {
+        let mut input: &[u8] = b"caf\xe9 \xff\xfeorder?\r\nnext line\n\xc3\nlast without newline";
+        let mut buf = Vec::new();
+        let mut lines = Vec::new();
+        while let Some(l) = read_line(&mut input, &mut buf).await.unwrap() {
+            lines.push(l);
+        }
+        assert_eq!(
+            lines,
+            [
+                "caf\u{fffd} \u{fffd}\u{fffd}order?",
+                "next line",
+                "\u{fffd}",
+                "last without newline"
+            ]
+        );
+    }
+
     #[test]
     fn markdown_and_control_characters() {
         assert_eq!(
@@ -392,6 +427,6 @@ mod tests {
             "See My account and help (https://x.example/a)."
         );
         assert_eq!(render_markdown("a [b] c"), "a [b] c");
-        assert_eq!(sanitize("hi\x1b[31m red\x07"), "hi[31m red");
+        assert_eq!(sanitize("hi\x1b[31m red\x07"), "hi␛[31m red␇");
     }
 }

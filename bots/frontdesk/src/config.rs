@@ -106,12 +106,15 @@ pub(crate) struct DiscordConfig {
 pub(crate) struct MetricsConfig {
     /// Address to listen on; empty turns the endpoint off.
     pub(crate) listen: String,
+    /// `/healthz` reports degraded (503) once a message has waited in the outbox this long.
+    pub(crate) degraded_after_seconds: u64,
 }
 
 impl Default for MetricsConfig {
     fn default() -> Self {
         MetricsConfig {
             listen: "127.0.0.1:9464".into(),
+            degraded_after_seconds: 300,
         }
     }
 }

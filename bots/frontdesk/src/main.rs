@@ -6,9 +6,11 @@ mod chat;
 mod config;
 mod http;
 mod lease;
+mod metrics;
 mod report;
 mod run;
 mod serve;
+mod terminal;
 mod undelivered;
 
 use std::path::{Path, PathBuf};
@@ -371,18 +373,10 @@ async fn tickets(cfg: &Config, args: TicketsArgs) -> Result<()> {
             if list.is_empty() {
                 println!("no tickets");
             }
-            undelivered::print_summary(store.as_ref()).await?;
             for t in list {
-                println!(
-                    "#{:<5} {:<6} {:<7} {:<20} {:<16} {}",
-                    t.number,
-                    t.status.as_str(),
-                    t.priority.as_str(),
-                    fmt_time(t.opened_at.millis()),
-                    t.assignee.as_ref().map_or("-", |a| a.name.as_str()),
-                    t.subject
-                );
+                println!("{}", ticket_row(&t));
             }
+            undelivered::print_summary(store.as_ref()).await?;
         }
     }
     store.close().await;
@@ -395,71 +389,123 @@ fn fmt_time(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// One line of `frontdesk tickets`, with what customers and agents wrote neutralised.
+fn ticket_row(t: &Ticket) -> String {
+    use terminal::clean_line;
+    format!(
+        "#{:<5} {:<6} {:<7} {:<20} {:<16} {}",
+        t.number,
+        t.status.as_str(),
+        t.priority.as_str(),
+        fmt_time(t.opened_at.millis()),
+        clean_line(t.assignee.as_ref().map_or("-", |a| a.name.as_str())),
+        clean_line(&t.subject)
+    )
+}
+
 async fn show_ticket(store: &SqlStore, t: &Ticket) -> Result<()> {
-    println!("Ticket #{} · {}", t.number, t.subject);
-    println!(
+    let survey = store.survey(t.id).await?;
+    let messages = store.ticket_messages(t.id).await?;
+    let events = store.ticket_events(t.id).await?;
+    print!(
+        "{}",
+        ticket_details(t, survey.as_ref(), &messages, &events)?
+    );
+    undelivered::print_ticket(store, t).await?;
+    Ok(())
+}
+
+/// `frontdesk tickets N`: the ticket, its transcript and timeline, with every control
+/// character in what customers and agents wrote neutralised.
+fn ticket_details(
+    t: &Ticket,
+    survey: Option<&frontdesk_core::Survey>,
+    messages: &[frontdesk_core::Message],
+    events: &[frontdesk_core::TicketEvent],
+) -> Result<String> {
+    use std::fmt::Write as _;
+    use terminal::clean_line;
+    let mut o = String::new();
+    writeln!(o, "Ticket #{} · {}", t.number, clean_line(&t.subject))?;
+    writeln!(
+        o,
         "status:    {} (reopened {}×)",
         t.status.as_str(),
         t.reopen_count
-    );
-    println!(
+    )?;
+    writeln!(
+        o,
         "customer:  {} ({}, {})",
-        t.customer_name, t.customer_endpoint.platform, t.lang
-    );
-    println!("priority:  {}", t.priority.as_str());
-    println!(
-        "tags:      {}",
-        if t.tags.is_empty() {
-            "-".into()
-        } else {
-            t.tags.join(", ")
-        }
-    );
-    println!(
+        clean_line(&t.customer_name),
+        clean_line(t.customer_endpoint.platform.as_str()),
+        clean_line(&t.lang)
+    )?;
+    writeln!(o, "priority:  {}", t.priority.as_str())?;
+    let tags = if t.tags.is_empty() {
+        "-".into()
+    } else {
+        t.tags.join(", ")
+    };
+    writeln!(o, "tags:      {}", clean_line(&tags))?;
+    writeln!(
+        o,
         "assignee:  {}",
-        t.assignee.as_ref().map_or("-", |a| a.name.as_str())
-    );
-    println!("opened:    {}", fmt_time(t.opened_at.millis()));
+        clean_line(t.assignee.as_ref().map_or("-", |a| a.name.as_str()))
+    )?;
+    writeln!(o, "opened:    {}", fmt_time(t.opened_at.millis()))?;
     if let Some(f) = t.first_response_at {
-        println!(
+        writeln!(
+            o,
             "first response: {} (after {} s)",
             fmt_time(f.millis()),
             (f.millis() - t.opened_at.millis()) / 1000
-        );
+        )?;
     }
     if let Some(c) = t.closed_at {
-        println!("closed:    {}", fmt_time(c.millis()));
+        writeln!(o, "closed:    {}", fmt_time(c.millis()))?;
     }
-    println!("bot tried: {}", t.bot_tried);
-    if let Some(s) = store.survey(t.id).await? {
+    writeln!(o, "bot tried: {}", t.bot_tried)?;
+    if let Some(s) = survey {
         match s.score {
-            Some(score) => println!(
+            Some(score) => writeln!(
+                o,
                 "survey:    {score}/5{}",
-                s.comment.map(|c| format!(" — “{c}”")).unwrap_or_default()
-            ),
-            None => println!("survey:    offered, not answered"),
+                s.comment
+                    .as_deref()
+                    .map(|c| format!(" — “{}”", clean_line(c)))
+                    .unwrap_or_default()
+            )?,
+            None => writeln!(o, "survey:    offered, not answered")?,
         }
     }
-    println!("\ntranscript:");
-    for m in store.ticket_messages(t.id).await? {
-        println!("  {}  {}", fmt_time(m.at.millis()), transcript_line(&m));
+    writeln!(o, "\ntranscript:")?;
+    for m in messages {
+        writeln!(
+            o,
+            "  {}  {}",
+            fmt_time(m.at.millis()),
+            clean_line(&transcript_line(m))
+        )?;
     }
-    println!("\ntimeline:");
-    for e in store.ticket_events(t.id).await? {
-        println!(
+    writeln!(o, "\ntimeline:")?;
+    for e in events {
+        writeln!(
+            o,
             "  {}  {}{}{}",
             fmt_time(e.at.millis()),
             serde_json::to_string(&e.kind)?.trim_matches('"'),
-            e.actor_name.map(|a| format!(" by {a}")).unwrap_or_default(),
+            e.actor_name
+                .as_deref()
+                .map(|a| format!(" by {}", clean_line(a)))
+                .unwrap_or_default(),
             if e.detail.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", e.detail)
+                format!(" ({})", clean_line(&e.detail))
             }
-        );
+        )?;
     }
-    undelivered::print_ticket(store, t).await?;
-    Ok(())
+    Ok(o)
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
@@ -506,18 +552,7 @@ fn print_eval(
     predictions: &[frontdesk_kb::eval::Prediction],
 ) -> Result<()> {
     if let Some(p) = &args.predictions {
-        let mut w = csv_writer(p)?;
-        w.push_str("text,gold,predicted,score\n");
-        for pr in predictions {
-            w.push_str(&format!(
-                "{},{},{},{:.6}\n",
-                csv_field(&pr.text),
-                csv_field(&pr.gold),
-                csv_field(&pr.predicted),
-                pr.score
-            ));
-        }
-        std::fs::write(p, w).with_context(|| format!("writing {}", p.display()))?;
+        write_predictions(p, predictions).with_context(|| format!("writing {}", p.display()))?;
     }
     if args.json {
         println!("{}", serde_json::to_string(report)?);
@@ -548,17 +583,69 @@ fn print_eval(
     Ok(())
 }
 
-fn csv_writer(p: &Path) -> Result<String> {
+/// Writes `text,gold,predicted,score` for every prediction (quoted by `csv` as needed).
+fn write_predictions(p: &Path, predictions: &[frontdesk_kb::eval::Prediction]) -> Result<()> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    Ok(String::new())
+    let mut w = csv::Writer::from_path(p)?;
+    w.write_record(["text", "gold", "predicted", "score"])?;
+    for pr in predictions {
+        let score = format!("{:.6}", pr.score);
+        w.write_record([
+            pr.text.as_str(),
+            pr.gold.as_str(),
+            pr.predicted.as_str(),
+            score.as_str(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predictions_with_quotes_commas_and_newlines_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out/predictions.csv");
+        let texts = [
+            "plain",
+            "a, comma",
+            "say \"hi\"",
+            "two\nlines",
+            "\"quoted, both\"\r\nand CRLF",
+            "",
+        ];
+        let predictions: Vec<frontdesk_kb::eval::Prediction> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| frontdesk_kb::eval::Prediction {
+                text: (*t).to_owned(),
+                gold: format!("gold,{i}"),
+                predicted: if i % 2 == 0 {
+                    "oos".into()
+                } else {
+                    format!("p\"{i}")
+                },
+                score: i as f64 / 8.0,
+            })
+            .collect();
+        write_predictions(&path, &predictions).unwrap();
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        assert_eq!(
+            r.headers().unwrap(),
+            vec!["text", "gold", "predicted", "score"]
+        );
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), predictions.len());
+        for (row, pr) in rows.iter().zip(&predictions) {
+            assert_eq!(&row[0], pr.text);
+            assert_eq!(&row[1], pr.gold);
+            assert_eq!(&row[2], pr.predicted);
+            assert_eq!(row[3].parse::<f64>().unwrap(), pr.score);
+        }
     }
 }

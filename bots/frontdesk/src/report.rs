@@ -202,7 +202,8 @@ fn text(title: &str, r: &Report) -> String {
             e.entry, e.not_solved_rate, e.not_solved, e.solved, e.answered
         );
     }
-    o
+    // Agent names and customers' questions are in it: nothing may act on the terminal.
+    crate::terminal::clean(&o)
 }
 
 fn one_line(s: &str) -> String {
@@ -214,9 +215,10 @@ fn one_line(s: &str) -> String {
     }
 }
 
-/// Escapes text for HTML and SVG.
+/// Escapes text for HTML and SVG (control characters, invalid in XML, neutralised too).
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::terminal::clean(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -503,6 +505,31 @@ mod tests {
         assert_eq!(dur(Some(750.0)), "12 min 30 s");
         assert_eq!(dur(Some(3900.0)), "1 h 05 min");
         assert_eq!(dur(None), "–");
+    }
+
+    #[test]
+    fn the_text_report_shows_escape_sequences_from_customers_and_agents_without_running_them() {
+        let r = Report {
+            gaps: vec![frontdesk_core::report::Gap {
+                count: 2,
+                example: "clear\x1b[2J and retitle \x1b]0;pwned\x07 me".into(),
+            }],
+            agents: vec![frontdesk_core::report::AgentFigures {
+                name: "Eve\x1b[31m".into(),
+                id: "eve\u{9b}1m".into(),
+                ..Default::default()
+            }],
+            ..Report::default()
+        };
+        let t = text("title", &r);
+        assert!(
+            !t.chars().any(|c| c.is_control() && c != '\n'),
+            "a control character reaches the terminal:\n{t:?}"
+        );
+        assert!(t.contains("clear␛[2J and retitle ␛]0;pwned␇ me"), "{t}");
+        assert!(t.contains("Eve␛[31m"), "{t}");
+        let h = html("t", &r);
+        assert!(!h.chars().any(|c| c.is_control() && c != '\n'), "{h:?}");
     }
 
     #[test]

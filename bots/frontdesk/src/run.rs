@@ -161,6 +161,8 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
         clock.clone(),
         kb,
     )?);
+    let prom = Arc::new(crate::metrics::PromMetrics::new());
+    engine.metrics().set_recorder(prom.clone());
     let ticker = crate::serve::spawn_ticker(engine.clone(), Duration::from_secs(5));
     let dispatcher = crate::serve::spawn_dispatcher(engine.clone(), Duration::from_millis(500));
     let reload = crate::serve::spawn_kb_reload(engine.clone(), kb_dir, Duration::from_secs(3));
@@ -182,13 +184,23 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("listening on {addr} for /metrics"))?;
+        // The bound address (port 0 picks a free one).
+        let addr = listener.local_addr().unwrap_or(addr);
         info!(%addr, "serving /metrics and /healthz");
-        let app = crate::http::router(engine.clone());
+        let app = crate::http::router(
+            engine.clone(),
+            prom.clone(),
+            Duration::from_secs(cfg.metrics.degraded_after_seconds),
+        );
         let stop = shutdown();
         tasks.push(tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
+            let limits = frontdesk_telegram::HttpLimits {
+                max_connections: 64,
+                max_in_flight: 16,
+                ..frontdesk_telegram::HttpLimits::default()
+            };
+            let drain = Duration::from_secs(5);
+            if let Err(e) = frontdesk_telegram::serve_http(listener, app, limits, stop, drain).await
             {
                 error!(error = %e, "metrics endpoint failed");
             }

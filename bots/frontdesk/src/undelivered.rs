@@ -6,6 +6,7 @@ use frontdesk_core::ports::*;
 use frontdesk_core::{Delivery, OutboxStatus, Ticket, Timestamp};
 
 use crate::fmt_time;
+use crate::terminal::clean_line;
 
 fn what(d: &Delivery) -> String {
     match d {
@@ -15,7 +16,7 @@ fn what(d: &Delivery) -> String {
             if line.chars().count() > 80 {
                 short.push('…');
             }
-            format!("«{short}»")
+            format!("«{}»", clean_line(&short))
         }
         Delivery::CloseRoom => "close the room".into(),
         Delivery::ReopenRoom => "reopen the room".into(),
@@ -39,8 +40,10 @@ pub(crate) async fn print_ticket(store: &dyn OutboxStore, t: &Ticket) -> Result<
             "  {}  {} to {} ({state}){}",
             fmt_time(r.row.created_at.millis()),
             what(&r.row.delivery),
-            r.row.queue,
-            r.error.map(|e| format!(": {e}")).unwrap_or_default()
+            clean_line(&r.row.queue),
+            r.error
+                .map(|e| format!(": {}", clean_line(&e)))
+                .unwrap_or_default()
         );
     }
     Ok(())
@@ -68,9 +71,9 @@ pub(crate) async fn print_summary(
             println!(
                 "  {}  {} update {}: {}",
                 fmt_time(d.at.millis()),
-                d.platform,
-                d.platform_msg_id,
-                d.error
+                clean_line(d.platform.as_str()),
+                clean_line(&d.platform_msg_id),
+                clean_line(&d.error)
             );
         }
     }

@@ -13,6 +13,8 @@ pub mod texts;
 pub mod types;
 
 #[cfg(feature = "testing")]
+mod counting;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use config::{

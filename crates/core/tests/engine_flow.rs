@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use frontdesk_core::testing::{Call, ManualClock, MemoryStore, RecordingChannel};
+use frontdesk_core::testing::{Call, CountingRecorder, ManualClock, MemoryStore, RecordingChannel};
 use frontdesk_core::*;
 use frontdesk_kb::{Entry, Kb};
 
@@ -573,6 +573,7 @@ async fn snippets_kb_priority_tags_and_transcript() {
 #[tokio::test]
 async fn close_survey_rating_and_comment() {
     let h = harness();
+    let recorded = CountingRecorder::install(&h.engine);
     let room = h.open_ticket("k").await;
     h.agent("Alice", &room, "Fixed it for you.").await;
     h.clock.advance_minutes(10);
@@ -606,17 +607,11 @@ async fn close_survey_rating_and_comment() {
     assert_eq!(h.store.survey(t.id).await.unwrap().unwrap().score, Some(4));
 
     // The live metrics saw the ticket, the agent's reply and the one rating.
-    let m = h.engine.metrics().render();
-    for line in [
-        "frontdesk_escalations_total 1",
-        "frontdesk_messages_total{author=\"agent\"} 2",
-        "frontdesk_survey_score_bucket{le=\"3\"} 0",
-        "frontdesk_survey_score_bucket{le=\"4\"} 1",
-        "frontdesk_survey_score_count 1",
-        "frontdesk_first_response_seconds_count 1",
-    ] {
-        assert!(m.lines().any(|l| l == line), "missing `{line}` in\n{m}");
-    }
+    let m = recorded.tally();
+    assert_eq!(m.escalations, 1, "{m:?}");
+    assert_eq!(m.agent_messages, 2, "{m:?}");
+    assert_eq!(m.survey_scores, [4], "{m:?}");
+    assert_eq!(m.first_responses.len(), 1, "{m:?}");
 }
 
 #[tokio::test]
@@ -667,6 +662,7 @@ async fn typed_score_and_reopen_window() {
 #[tokio::test]
 async fn duplicate_updates_change_nothing() {
     let h = harness();
+    let recorded = CountingRecorder::install(&h.engine);
     h.customer_with_id("n", Content::Text("Where is my order?".into()), "same")
         .await;
     let sent = h.channel.calls().len();
@@ -679,13 +675,7 @@ async fn duplicate_updates_change_nothing() {
     assert_eq!(h.channel.calls().len(), sent);
     assert_eq!(h.store.bot_replies_since(T0).await.unwrap().len(), replies);
     // A replay is not counted as a message either.
-    assert!(
-        h.engine
-            .metrics()
-            .render()
-            .lines()
-            .any(|l| l == "frontdesk_messages_total{author=\"customer\"} 1")
-    );
+    assert_eq!(recorded.tally().customer_messages, 1);
 
     // A replayed agent command changes nothing either.
     let room = h.open_ticket("n").await;

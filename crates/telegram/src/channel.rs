@@ -21,9 +21,8 @@ use teloxide::{ApiError, RequestError};
 use tracing::{debug, warn};
 
 use crate::limit::{Limiter, Limits};
+use crate::render::{escape, plain, render, rendered_len};
 use frontdesk_core::split::{split_text, utf16_len};
-
-use crate::render::{escape, render};
 
 /// Longest message text Telegram accepts, in UTF-16 code units after entity parsing.
 const TEXT_MAX: usize = 4096;
@@ -124,8 +123,8 @@ impl TelegramChannel {
     /// Renders a message into the requests that deliver it.
     fn ops(&self, msg: &OutMessage) -> Vec<Op> {
         let header = match &msg.kind {
-            MessageKind::AgentReply { agent } => format!("<b>{}</b>\n", escape(agent)),
-            MessageKind::CustomerRelay { customer } => format!("💬 <b>{}</b>\n", escape(customer)),
+            MessageKind::AgentReply { agent } => format!("<b>{}</b>\n", plain(agent)),
+            MessageKind::CustomerRelay { customer } => format!("💬 <b>{}</b>\n", plain(customer)),
             _ => String::new(),
         };
         let mut footer = String::new();
@@ -149,7 +148,7 @@ impl TelegramChannel {
         let budget = TEXT_MAX
             .saturating_sub(utf16_len(&header) + utf16_len(&footer) + TEXT_MARGIN)
             .max(256);
-        let mut chunks: Vec<String> = split_text(&msg.text, budget, utf16_len)
+        let mut chunks: Vec<String> = split_text(&msg.text, budget, rendered_len)
             .iter()
             .map(|p| render(p, msg.markup))
             .collect();
@@ -194,13 +193,13 @@ fn foreign_attachment(a: &Attachment) -> String {
     if (url.starts_with("https://") || url.starts_with("http://"))
         && !url.chars().any(char::is_whitespace)
     {
-        format!("<a href=\"{}\">{}</a>", escape(url), escape(name))
+        format!("<a href=\"{}\">{}</a>", escape(url), plain(name))
     } else {
         format!(
             "{} ({}: {})",
-            escape(name),
+            plain(name),
             escape(a.platform.as_str()),
-            escape(url)
+            plain(url)
         )
     }
 }
@@ -484,7 +483,7 @@ mod tests {
         );
         assert_eq!(
             texts(&ch.ops(&msg)),
-            vec!["text:💬 <b>&lt;Eve&gt;</b>\n&lt;b&gt;x&lt;/b&gt; @everyone"]
+            vec!["text:💬 <b>&lt;Eve&gt;</b>\n&lt;b&gt;x&lt;/b&gt; @\u{200B}everyone"]
         );
     }
 

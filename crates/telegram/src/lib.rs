@@ -62,7 +62,16 @@
 //!   `chat_id:message_id`, the callback query id); the update offset cursor is not used;
 //! - when `stop` resolves the server stops accepting, finishes the requests in progress
 //!   (for at most 10 s) and `run` returns. The webhook is **not** deleted: other replicas
-//!   keep receiving.
+//!   keep receiving;
+//! - slow, idle or too many clients cannot hold the endpoint ([`HttpLimits`], default
+//!   10 s for a request's headers and for its body, 256 connections, 64 requests in
+//!   flight; [`TelegramAdapter::with_webhook_limits`] changes them): a connection whose
+//!   headers or body do not arrive in time is closed (408 for the body); at the connection
+//!   limit a new connection takes the place of the oldest one that is not in a request;
+//!   a connection while every one is in a request, and a request over the in-flight limit,
+//!   are answered 503 at once, and Telegram delivers the update again later. [`TelegramAdapter::with_webhook_listener`]
+//!   serves a socket bound already instead of binding [`WebhookConfig::listen`]. The same
+//!   server ([`serve_http`]) serves the bot's `/metrics`.
 //!
 //! No lease is needed: several replicas behind one load balancer can all serve the webhook
 //! at once, each calling `setWebhook` with the same settings at start (Telegram keeps the
@@ -111,6 +120,8 @@ mod inbound;
 mod limit;
 mod render;
 mod webhook;
+
+pub use webhook::{HttpLimits, serve_http};
 
 use std::fmt;
 use std::sync::Arc;

@@ -1,7 +1,10 @@
 //! Rendering of message bodies as Telegram HTML.
 //!
 //! Every message is sent with `parse_mode = HTML`. Plain text (customer and agent text, notices,
-//! summaries) is escaped completely, so nothing in it can format, link or spoof a link.
+//! summaries) is escaped completely, so nothing in it can format, link or spoof a link, and
+//! every `@` in it gets a zero-width space after it, so an `@username` a customer wrote is not
+//! turned into a mention that notifies someone (the configured agent mention is added by the
+//! channel, outside the plain text, and does ping).
 //! Trusted Markdown (knowledge-base answers, bot texts) is converted: `**bold**`, `*italic*`,
 //! `` `code` ``, `[text](https://…)` and "- " list items; everything else is escaped.
 
@@ -27,10 +30,24 @@ fn escape_char(c: char, out: &mut String) {
     }
 }
 
+/// Escapes untrusted text for Telegram HTML and neutralises mentions: a zero-width space
+/// after every `@`, so `@username` shows as written but is no mention entity (Telegram only
+/// recognises `@` directly followed by the name).
+pub(crate) fn plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        escape_char(c, &mut out);
+        if c == '@' {
+            out.push('\u{200B}');
+        }
+    }
+    out
+}
+
 /// Renders a body in the given markup as Telegram HTML.
 pub(crate) fn render(text: &str, markup: Markup) -> String {
     match markup {
-        Markup::Plain => escape(text),
+        Markup::Plain => plain(text),
         Markup::Markdown => markdown_to_html(text),
     }
 }
@@ -120,16 +137,28 @@ fn inline(s: &str, out: &mut String) {
     }
 }
 
+/// A text's length as Telegram counts it once rendered as plain text: UTF-16 code units, and
+/// one more for every `@`, which gets a zero-width space (see [`plain`]).
+pub(crate) fn rendered_len(text: &str) -> usize {
+    frontdesk_core::split::utf16_len(text) + text.matches('@').count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn plain_text_is_fully_escaped() {
+    fn plain_text_is_fully_escaped_and_mentions_neutralised() {
         assert_eq!(
             render("<b>x</b> & @everyone [a](http://evil)", Markup::Plain),
-            "&lt;b&gt;x&lt;/b&gt; &amp; @everyone [a](http://evil)"
+            "&lt;b&gt;x&lt;/b&gt; &amp; @\u{200B}everyone [a](http://evil)"
         );
+        assert_eq!(
+            plain("ask @ruta_admin or mail a@b.example"),
+            "ask @\u{200B}ruta_admin or mail a@\u{200B}b.example"
+        );
+        // The raw form Telegram would turn into a mention is gone.
+        assert!(!plain("@support_lead").contains("@support_lead"));
     }
 
     #[test]
@@ -167,5 +196,17 @@ mod tests {
             markdown_to_html("[a\"b](https://x.example/?q=\"1\"&r=2)"),
             "<a href=\"https://x.example/?q=&quot;1&quot;&amp;r=2\">a&quot;b</a>"
         );
+    }
+
+    #[test]
+    fn mentions_count_twice_when_splitting() {
+        use frontdesk_core::split::{split_text, utf16_len};
+        // Mentions neutralised take two UTF-16 units: no rendered piece grows over the limit.
+        let ats = format!("a{}\nb @x", "@".repeat(5000));
+        let parts = split_text(&ats, 3000, rendered_len);
+        assert_eq!(parts.concat(), ats);
+        for p in &parts {
+            assert!(utf16_len(&plain(p)) <= 3000, "{}", p.len());
+        }
     }
 }

@@ -429,7 +429,10 @@ async fn customer_markup_arrives_escaped() {
     let tg = FakeTelegram::start().await;
     let store = MemoryStore::new();
     let bot = Bot::start(&tg, store.clone());
-    let evil = "<b>x</b> @everyone [a](http://evil)";
+    let evil = "<b>x</b> @everyone [a](http://evil) cc @ruta_admin";
+    // What Telegram shows: the same text, but `@` and the name are not adjacent, so no
+    // mention entity is made and nobody is notified.
+    let shown = "&lt;b&gt;x&lt;/b&gt; @\u{200B}everyone [a](http://evil) cc @\u{200B}ruta_admin";
 
     // Markup in the question that opens the ticket: escaped in the summary.
     let (thread, _) = open_ticket(&tg, ANN, &format!("talk to a person {evil}")).await;
@@ -440,10 +443,13 @@ async fn customer_markup_arrives_escaped() {
         .await;
     assert_eq!(summary.parse_mode(), Some("HTML"));
     let text = summary.text().unwrap();
+    assert!(text.contains(shown), "{text}");
     assert!(
-        text.contains("&lt;b&gt;x&lt;/b&gt; @everyone [a](http://evil)"),
+        !text.contains("@ruta_admin") && !text.contains("@everyone"),
         "{text}"
     );
+    // The configured agent mention still pings.
+    assert!(text.contains("@support_team"), "{text}");
     assert!(
         !text.contains("<b>x</b>") && !text.contains("<a "),
         "{text}"
@@ -454,15 +460,13 @@ async fn customer_markup_arrives_escaped() {
     tg.customer_text(ANN, evil);
     let relay = tg
         .wait_for_since(mark, |r| {
-            r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "@everyone")
+            r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "ruta_admin")
         })
         .await;
     assert_eq!(relay.parse_mode(), Some("HTML"));
     let text = relay.text().unwrap();
-    assert!(
-        text.ends_with("\n&lt;b&gt;x&lt;/b&gt; @everyone [a](http://evil)"),
-        "{text}"
-    );
+    assert!(text.ends_with(&format!("\n{shown}")), "{text}");
+    assert!(!text.contains("@ruta_admin"), "{text}");
     assert!(!text.contains("<a ") && !text.contains("<b>x"), "{text}");
     assert_eq!(relay.body["link_preview_options"]["is_disabled"], true);
 

@@ -11,7 +11,9 @@ use frontdesk_core::testing::MemoryStore;
 use frontdesk_core::{
     AuthorKind, Endpoint, Party, Platform, Role, Router, TicketFilter, Timestamp,
 };
-use frontdesk_telegram::{TelegramAdapter, TelegramConfig, TelegramError, WebhookConfig};
+use frontdesk_telegram::{
+    HttpLimits, TelegramAdapter, TelegramConfig, TelegramError, WebhookConfig,
+};
 use frontdesk_testkit::telegram::{FakeTelegram, Request};
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -24,13 +26,12 @@ const ANN: i64 = 1001;
 /// The webhook secret.
 const SECRET: &str = "webhook-Secret_42";
 
-/// A free local port (bound and released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .local_addr()
-        .expect("local address")
-        .port()
+/// A socket bound to a free loopback port, kept bound and handed to the adapter (no other
+/// test can take the port in between).
+fn loopback_listener() -> (std::net::TcpListener, u16) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = l.local_addr().expect("local address").port();
+    (l, port)
 }
 
 fn webhook_config(port: u16) -> WebhookConfig {
@@ -51,7 +52,13 @@ struct Bot {
 impl Bot {
     /// Starts the adapter and waits until its webhook is registered.
     async fn start(tg: &FakeTelegram, store: Arc<MemoryStore>) -> Bot {
-        let webhook = webhook_config(free_port());
+        Bot::start_with(tg, store, HttpLimits::default()).await
+    }
+
+    /// [`Bot::start`] with these limits of the endpoint.
+    async fn start_with(tg: &FakeTelegram, store: Arc<MemoryStore>, limits: HttpLimits) -> Bot {
+        let (listener, port) = loopback_listener();
+        let webhook = webhook_config(port);
         let url = webhook.url.clone();
         let adapter = TelegramAdapter::new(TelegramConfig {
             token: tg.token(),
@@ -61,6 +68,8 @@ impl Bot {
             poll_timeout_secs: 1,
             webhook: Some(webhook),
         })
+        .and_then(|a| a.with_webhook_listener(listener))
+        .and_then(|a| a.with_webhook_limits(limits))
         .expect("adapter builds");
         let engine = test_engine(
             "telegram",
@@ -281,4 +290,84 @@ fn unusable_webhook_settings_are_refused() {
     // The secret never shows in logs.
     let shown = format!("{:?}", cfg("https://bot.example.com/telegram", SECRET));
     assert!(!shown.contains(SECRET), "{shown}");
+}
+
+/// Everything the server sends until it closes the connection; panics if it is still open
+/// after 10 s.
+async fn read_until_closed(s: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    match tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Ok(Err(e)) => panic!("reading failed: {e}"),
+        Err(_) => panic!(
+            "the webhook kept the connection open for 10 s; got so far: {:?}",
+            String::from_utf8_lossy(&out)
+        ),
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_idle_and_surplus_clients_cannot_hold_the_webhook() {
+    use tokio::io::AsyncWriteExt;
+    let tg = FakeTelegram::start().await;
+    let store = MemoryStore::new();
+    // Long enough that the four connections below still hold their slots when Telegram
+    // delivers (the test holds without that too), short enough for a quick test.
+    let limits = HttpLimits {
+        header_timeout: Duration::from_millis(1500),
+        body_timeout: Duration::from_millis(1500),
+        max_connections: 4,
+        ..HttpLimits::default()
+    };
+    let bot = Bot::start_with(&tg, store.clone(), limits).await;
+    let addr = bot
+        .url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Headers that never end, and an update whose body stops short.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /telegram/hook HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut short = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    short
+        .write_all(
+            format!(
+                "POST /telegram/hook HTTP/1.1\r\nHost: t\r\nx-telegram-bot-api-secret-token: {SECRET}\r\n\
+                 content-type: application/json\r\nContent-Length: 400\r\n\r\n{{\"update_id\": 1"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // Two idle connections: with the two above, every slot is taken.
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    // Telegram's delivery is served at once, in the place of the oldest connection that is
+    // not in a request (the slow one); the one sending its body is left alone.
+    let update = tg.customer_text(ANN, "How do I reset my password?");
+    assert_eq!(tg.deliver_webhook(update).await, 200);
+    let r = read_until_closed(&mut slow).await;
+    assert!(!r.contains(" 200 "), "{r}");
+    // The others are closed by the server by themselves: the body cut short with 408, the
+    // idle ones when their time for headers is up.
+    let r = read_until_closed(&mut short).await;
+    assert!(r.starts_with("HTTP/1.1 408"), "{r}");
+    for s in &mut idle {
+        let r = read_until_closed(s).await;
+        assert!(!r.contains(" 200 "), "{r}");
+    }
+    let answer = tg.wait_for(send_to(ANN)).await;
+    assert!(text_has(&answer, "Forgot password?"), "{answer:?}");
+    assert_eq!(customer_message_count(&store, ANN).await, 1);
+    bot.stop().await;
 }

@@ -612,11 +612,25 @@ impl Platform for TelegramPlatform {
     /// interpreted, in HTML the customer's text must arrive HTML-escaped (a live `<b>` or
     /// `<a href="tg://user?id=…">` would be markup). Markdown modes are refused outright.
     fn is_inert(&self, sent: &Sent, original: &str) -> bool {
-        match sent.request.get("parse_mode").and_then(Value::as_str) {
-            None => sent.text.contains(original),
-            Some(m) if m.eq_ignore_ascii_case("html") => sent.text.contains(&html_escape(original)),
-            Some(_) => false,
-        }
+        // Telegram makes a mention of `@` directly followed by a name character: none may
+        // be left; the text shows as written once zero-width characters are taken out.
+        let t = &sent.text;
+        let live_mention = t.match_indices('@').any(|(i, _)| {
+            t[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        });
+        let shown: String = t
+            .chars()
+            .filter(|c| !matches!(c, '\u{200B}' | '\u{200D}' | '\u{2060}'))
+            .collect();
+        !live_mention
+            && match sent.request.get("parse_mode").and_then(Value::as_str) {
+                None => shown.contains(original),
+                Some(m) if m.eq_ignore_ascii_case("html") => shown.contains(&html_escape(original)),
+                Some(_) => false,
+            }
     }
 }
 

@@ -299,6 +299,7 @@ impl Engine {
             u.send_to(&msg.at, None, out).await?;
         }
         u.commit().await?;
+        self.metrics.dead_letter(&msg.from.platform);
         Ok(true)
     }
 

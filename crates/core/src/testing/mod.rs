@@ -5,6 +5,7 @@
 mod faulty;
 mod memory;
 
+pub use crate::counting::{CountingRecorder, Tally};
 pub use faulty::FaultyStore;
 pub use memory::MemoryStore;
 
