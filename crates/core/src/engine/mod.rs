@@ -240,33 +240,35 @@ impl Engine {
     pub async fn handle(&self, msg: Inbound) -> Result<Handled, EngineError> {
         let msg = msg.sanitized();
         let now = self.clock.now();
-        let room_ticket = self.store.ticket_by_room(&msg.at).await?;
-        let key = match &room_ticket {
-            Some(t) => match self.store.customer(t.customer).await? {
-                Some(c) => customer_key(&c.platform, &c.user_id),
-                None => {
-                    return Err(
-                        StoreError::NotFound(format!("customer of ticket #{}", t.number)).into(),
-                    );
-                }
-            },
+        // Most updates are a customer writing to the bot: their unit is keyed by them. An
+        // update in a ticket room is keyed by the ticket's customer instead, so that it never
+        // interleaves with that customer's own updates; the unit is then begun again.
+        let sender = customer_key(&msg.from.platform, &msg.from.user_id);
+        let mut u = Unit::begin(self, &sender, now).await?;
+        let mut room_ticket = u.tx.ticket_by_room(&msg.at).await?;
+        if let Some(t) = &room_ticket {
+            let Some(c) = u.tx.customer(t.customer).await? else {
+                return Err(
+                    StoreError::NotFound(format!("customer of ticket #{}", t.number)).into(),
+                );
+            };
+            let key = customer_key(&c.platform, &c.user_id);
+            if key != sender {
+                drop(u);
+                u = Unit::begin(self, &key, now).await?;
+                room_ticket = u.tx.ticket_by_room(&msg.at).await?;
+            }
+        }
+        let handled = match room_ticket {
+            Some(t) => u.handle_room(t, &msg).await?,
             None => {
                 let desk = self.cfg.desk.endpoint();
                 if msg.at.platform == desk.platform && msg.at.chat_id == desk.chat_id {
                     debug!("message in the desk chat outside a ticket room: ignored");
                     return Ok(Handled::Ignored);
                 }
-                customer_key(&msg.from.platform, &msg.from.user_id)
+                u.handle_customer(&msg).await?
             }
-        };
-        let mut u = Unit::begin(self, &key, now).await?;
-        let handled = match room_ticket {
-            // Read again inside the unit: it may have changed since.
-            Some(t) => match u.tx.ticket(t.id).await? {
-                Some(t) => u.handle_room(t, &msg).await?,
-                None => Handled::Ignored,
-            },
-            None => u.handle_customer(&msg).await?,
         };
         if handled != Handled::Done {
             // Nothing to keep: dropping the unit rolls back what it read and wrote.
