@@ -8,11 +8,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use frontdesk_kb::intents::{Intent, Intents};
 use frontdesk_kb::{Kb, SearchOptions};
 use tracing::{debug, error, info, instrument, warn};
 
 use crate::config::EngineConfig;
-use crate::fold::{contains_phrase, fold};
+use crate::fold::fold;
 use crate::metrics::Metrics;
 use crate::ports::{ChannelError, Clock, Router, Store, StoreError};
 use crate::texts::{Text, Texts, UnknownTextKey};
@@ -124,8 +125,7 @@ impl FloodGuard {
 pub struct Engine {
     cfg: EngineConfig,
     texts: Texts,
-    handoff: Vec<String>,
-    not_solved: Vec<String>,
+    intents: Intents,
     greetings: Vec<(String, String)>,
     thanks: Vec<(String, String)>,
     store: Arc<dyn Store>,
@@ -207,6 +207,18 @@ fn typed_score(s: &str) -> Option<i64> {
     }
 }
 
+/// The built-in handoff / not-solved phrasings extended by the configured ones.
+fn build_intents(c: &crate::config::ConversationConfig) -> Intents {
+    let mut intents = Intents::builtin();
+    for (lang, ps) in &c.handoff_phrases {
+        intents = intents.with_extra(lang, Intent::Handoff, ps);
+    }
+    for (lang, ps) in &c.not_solved_phrases {
+        intents = intents.with_extra(lang, Intent::NotSolved, ps);
+    }
+    intents
+}
+
 impl Engine {
     /// Builds an Engine. Fails on invalid configuration (an unknown text key).
     pub fn new(
@@ -227,13 +239,6 @@ impl Engine {
                 m.suggest_threshold, m.answer_threshold
             )));
         }
-        let collect = |m: &std::collections::BTreeMap<String, Vec<String>>| {
-            m.values()
-                .flatten()
-                .map(|p| fold(p))
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-        };
         let by_lang = |m: &std::collections::BTreeMap<String, Vec<String>>| {
             m.iter()
                 .flat_map(|(lang, ps)| ps.iter().map(move |p| (fold(p), lang.clone())))
@@ -243,8 +248,7 @@ impl Engine {
         Ok(Engine {
             greetings: by_lang(&cfg.conversation.greetings),
             thanks: by_lang(&cfg.conversation.thanks),
-            handoff: collect(&cfg.conversation.handoff_phrases),
-            not_solved: collect(&cfg.conversation.not_solved_phrases),
+            intents: build_intents(&cfg.conversation),
             texts,
             cfg,
             store,
@@ -637,31 +641,30 @@ impl Engine {
             _ => {}
         }
         let folded = fold(text);
-        if let ConversationState::Answered { reply } = customer.state {
-            let unhappy = self.not_solved.iter().any(|p| contains_phrase(&folded, p));
-            let handoff = self.handoff.iter().any(|p| contains_phrase(&folded, p));
-            if unhappy || handoff {
-                let previous = self.store.bot_reply(reply).await?;
-                self.store
-                    .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, now)
-                    .await?;
-                let (subject, tried) = match previous {
-                    Some(r) => (
-                        r.question,
-                        format!(
-                            "answered with entry `{}`; the customer said: {}",
-                            r.entry_id.unwrap_or_default(),
-                            one_line(text)
-                        ),
+        let intent = self.intents.detect(text, Some(lang)).map(|m| m.intent);
+        if let ConversationState::Answered { reply } = customer.state
+            && intent.is_some()
+        {
+            let previous = self.store.bot_reply(reply).await?;
+            self.store
+                .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, now)
+                .await?;
+            let (subject, tried) = match previous {
+                Some(r) => (
+                    r.question,
+                    format!(
+                        "answered with entry `{}`; the customer said: {}",
+                        r.entry_id.unwrap_or_default(),
+                        one_line(text)
                     ),
-                    None => (text.to_owned(), "an answer that did not help".to_owned()),
-                };
-                return self
-                    .escalate(customer, lang, Some(&subject), &tried, now)
-                    .await;
-            }
+                ),
+                None => (text.to_owned(), "an answer that did not help".to_owned()),
+            };
+            return self
+                .escalate(customer, lang, Some(&subject), &tried, now)
+                .await;
         }
-        if self.handoff.iter().any(|p| contains_phrase(&folded, p)) {
+        if intent == Some(Intent::Handoff) {
             return self
                 .escalate(customer, lang, None, "asked for a person", now)
                 .await;
@@ -874,8 +877,7 @@ impl Engine {
                 !folded.is_empty()
                     && !m.body.starts_with('/')
                     && !m.body.starts_with(PRESSED)
-                    && !self.handoff.iter().any(|p| contains_phrase(&folded, p))
-                    && !self.not_solved.iter().any(|p| contains_phrase(&folded, p))
+                    && self.intents.detect(&m.body, None).is_none()
                     && !self
                         .greetings
                         .iter()

@@ -3,6 +3,7 @@
 pub mod eval;
 mod format;
 mod index;
+pub mod intents;
 pub mod normalize;
 
 use std::fmt;
