@@ -266,11 +266,24 @@ impl Kb {
             }
         }
         check_across(&entries, &mut problems);
+        // A team's own synonym sets, beside the built-in ones.
+        let mut synonyms = crate::synonyms::Synonyms::builtin();
+        let syn_file = dir.join("synonyms.toml");
+        if syn_file.is_file() {
+            match std::fs::read_to_string(&syn_file) {
+                Ok(t) => {
+                    if let Err(mut p) = synonyms.add_toml(&syn_file, &t) {
+                        problems.append(&mut p);
+                    }
+                }
+                Err(e) => problems.push(problem(&syn_file, 0, format!("cannot read: {e}"))),
+            }
+        }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(KbError::Invalid(problems));
         }
-        Kb::from_entries(entries)
+        Kb::from_entries_with(entries, synonyms)
     }
 
     /// Loads a `text,label` CSV as a knowledge base: each label one entry (id = label), each

@@ -30,6 +30,7 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 type Set<K> = HashSet<K, foldhash::fast::FixedState>;
 
 use crate::normalize::{self, fold};
+use crate::synonyms::Synonyms;
 use crate::{Entry, Explanation, Hit, KbError, NearDuplicate, SearchOptions};
 
 const K1: f32 = 1.5;
@@ -129,6 +130,7 @@ pub struct Kb {
     // Typo correction and language detection.
     vocab_by_trigram: Map<String, Vec<u32>>,
     lang_words: HashMap<String, HashMap<String, f32>>,
+    synonyms: Synonyms,
 }
 
 /// Hashes of the character 3-, 4- and 5-grams of each word (`^` and `$` mark its ends).
@@ -159,10 +161,16 @@ fn gram_keys(words: &[String], out: &mut Vec<u64>) {
     }
 }
 
-/// The word-level terms of a list of stems: the stems and each adjacent pair.
-fn with_bigrams(stems: &[String]) -> Vec<String> {
+/// The word-level terms of a list of stems: the stems, each adjacent pair, and the synonym
+/// sets the stems are in (`~first-word#n`).
+fn with_bigrams(stems: &[String], syn: &Synonyms, lang: &str) -> Vec<String> {
     let mut t = stems.to_vec();
     t.extend(stems.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+    for s in stems {
+        for id in syn.sets_of(lang, s) {
+            t.push(format!("~{}", syn.label(*id)));
+        }
+    }
     t
 }
 
@@ -230,8 +238,13 @@ struct Query {
 }
 
 impl Kb {
-    /// Builds the index over entries.
+    /// Builds the index over entries, with the built-in synonym sets.
     pub fn from_entries(entries: Vec<Entry>) -> Result<Kb, KbError> {
+        Kb::from_entries_with(entries, Synonyms::builtin())
+    }
+
+    /// Builds the index over entries with the given synonym sets.
+    pub fn from_entries_with(entries: Vec<Entry>, synonyms: Synonyms) -> Result<Kb, KbError> {
         let mut texts = Vec::new();
         let mut first = Vec::with_capacity(entries.len() + 1);
         let mut phrasing_entry = Vec::new();
@@ -253,7 +266,7 @@ impl Kb {
                     *lw.entry(w.to_owned()).or_default() += 1.0;
                     stems.push(normalize::stem(w, &e.lang));
                 }
-                let ids: Vec<u32> = with_bigrams(&stems)
+                let ids: Vec<u32> = with_bigrams(&stems, &synonyms, &e.lang)
                     .into_iter()
                     .map(|t| {
                         let next = term_names.len() as u32;
@@ -356,7 +369,7 @@ impl Kb {
 
         let mut vocab_by_trigram: Map<String, Vec<u32>> = Map::default();
         for (id, t) in term_names.iter().enumerate() {
-            if !t.contains(' ') && t.chars().count() >= 4 {
+            if !t.contains(' ') && !t.starts_with('~') && t.chars().count() >= 4 {
                 for g in normalize::trigrams(t) {
                     vocab_by_trigram.entry(g).or_default().push(id as u32);
                 }
@@ -385,6 +398,7 @@ impl Kb {
             phrasing_grams,
             vocab_by_trigram,
             lang_words,
+            synonyms,
         })
     }
 
@@ -485,7 +499,7 @@ impl Kb {
         let mut unknown = 0.0;
         let mut word_counts: Map<u32, f32> = Map::default();
         let mut unknown_counts: Map<String, f32> = Map::default();
-        for t in with_bigrams(&stems) {
+        for t in with_bigrams(&stems, &self.synonyms, &lang) {
             match self.terms.get(&t) {
                 Some(id) => *word_counts.entry(*id).or_insert(0.0) += 1.0,
                 None => *unknown_counts.entry(t).or_insert(0.0) += 1.0,

@@ -86,6 +86,11 @@ const FILLERS: &[&str] = &[
     "ometi",
 ];
 
+/// Whether `lang` is a language the normaliser knows (en, lt, et).
+pub fn is_known_language(lang: &str) -> bool {
+    matches!(lang, "en" | "lt" | "et")
+}
+
 /// Whether a folded word only adds urgency or politeness ("now", "pls", "skubiai", "kohe").
 pub fn is_filler(word: &str) -> bool {
     FILLERS.contains(&word)
