@@ -42,8 +42,12 @@ fn main() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
     let only: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
     let want = |s: &str| only.is_empty() || only.contains(&s);
+    let mut thresholds = frontdesk_kb::decide::Thresholds::default();
+    if let Some(a) = std::env::var("FD_ANSWER").ok().and_then(|v| v.parse().ok()) {
+        thresholds.answer = a;
+    }
     let opts = RunOptions {
-        thresholds: Default::default(),
+        thresholds,
         // FD_NO_INTENTS=1 leaves the intent check out (faster; only the handoff columns change).
         intents: std::env::var_os("FD_NO_INTENTS")
             .is_none()
@@ -60,6 +64,38 @@ fn main() {
         for n in [1usize, 3, 5, 10] {
             if want(&format!("{set}/{n}")) || want(set) {
                 let (r, preds) = few_shot(&kb_rows, n, &seeds, Some(&tune), &tune, &opts).unwrap();
+                if std::env::var_os("FD_CURVE").is_some() {
+                    let ins: Vec<_> = preds.iter().filter(|p| p.gold != "oos").collect();
+                    let oos: Vec<_> = preds.iter().filter(|p| p.gold == "oos").collect();
+                    let mut best = (0.0, 0.0, 0.0);
+                    for k in 0..200 {
+                        let t = k as f64 / 200.0;
+                        let right = ins
+                            .iter()
+                            .filter(|p| p.score >= t && p.predicted == p.gold)
+                            .count() as f64
+                            / ins.len() as f64;
+                        let wrong = ins
+                            .iter()
+                            .filter(|p| p.score >= t && p.predicted != p.gold)
+                            .count() as f64
+                            / ins.len() as f64;
+                        let oa = if oos.is_empty() {
+                            0.0
+                        } else {
+                            oos.iter().filter(|p| p.score >= t).count() as f64 / oos.len() as f64
+                        };
+                        if wrong <= 0.05 && oa <= 0.05 && right > best.0 {
+                            best = (right, t, wrong);
+                        }
+                    }
+                    println!(
+                        "  best answered-right at <=5% wrong and <=5% oos answered: {:.1}% at t={:.3} (wrong {:.1}%)",
+                        best.0 * 100.0,
+                        best.1,
+                        best.2 * 100.0
+                    );
+                }
                 if std::env::var_os("FD_DUMP").is_some() {
                     for p in preds
                         .iter()
