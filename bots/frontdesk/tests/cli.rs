@@ -55,6 +55,54 @@ fn kb_check_names_file_and_line_of_a_bad_entry() {
 }
 
 #[test]
+fn kb_check_validates_the_teams_synonyms() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("en")).unwrap();
+    std::fs::write(
+        dir.path().join("en/a.md"),
+        "# Shop\n\n## vase\n? my vase is broken\n\nSend us a photo.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("synonyms.toml"),
+        "en = [\"vase, urn\", \"gift card, voucher\"]\nxx = [\"a, b\"]\n",
+    )
+    .unwrap();
+    let o = bin()
+        .arg("kb")
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = out(&o);
+    assert!(!o.status.success(), "{text}");
+    assert!(
+        text.contains("synonyms.toml:1: synonym `gift card`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("synonyms.toml:2: unknown language `xx`"),
+        "{text}"
+    );
+    // A valid file is accepted and used: "urn" finds the vase entry.
+    std::fs::write(dir.path().join("synonyms.toml"), "en = [\"vase, urn\"]\n").unwrap();
+    let o = bin()
+        .arg("kb")
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    let o = bin()
+        .args(["ask", "--json", "the urn is broken"])
+        .env("FRONTDESK_KB_DIR", dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["matches"][0]["id"], "vase", "{v}");
+}
+
+#[test]
 fn ask_shows_the_best_entry_with_scores() {
     let o = bin()
         .args(["ask", "--explain", "where is my order"])

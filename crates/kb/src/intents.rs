@@ -13,9 +13,9 @@
 //! answers, "are you a bot", …) than to any request, and a look-alike that scores at least
 //! as well as the best request vetoes it. A request for a person thus wins over a KB entry
 //! only when the message is mostly that request.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::normalize::{fold, is_filler, is_function_word, stem};
+use crate::normalize::{fold, is_function_word, stem};
 
 /// What the customer wants, beyond a question for the knowledge base.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -64,6 +64,44 @@ struct Word {
     folded: String,
     stem: String,
     weight: f32,
+    /// Letters in `folded`, and the first one: cheap filters before an edit distance.
+    chars: usize,
+    first: char,
+}
+
+/// Bits of [`VocabWord::roles`] and [`VocabWord::keys`].
+const HANDOFF: u8 = 1;
+const NOT_SOLVED: u8 = 2;
+const OTHER: u8 = 4;
+
+fn bit(role: Role) -> u8 {
+    match role {
+        Role::Intent(Intent::Handoff) => HANDOFF,
+        Role::Intent(Intent::NotSolved) => NOT_SOLVED,
+        Role::Other => OTHER,
+    }
+}
+
+/// A word of one language's phrasings or key lists.
+#[derive(Clone, Debug)]
+struct VocabWord {
+    word: Word,
+    /// The classes whose phrasings use it.
+    roles: u8,
+    /// The intents it is a key word of.
+    keys: u8,
+    /// The phrasings that use it.
+    phrasings: Vec<u32>,
+}
+
+/// One language's words, for finding the phrasings a message can match without
+/// scoring all of them.
+#[derive(Clone, Debug, Default)]
+struct LangIndex {
+    lang: String,
+    vocab: Vec<VocabWord>,
+    /// Folded form and stem → vocabulary entries.
+    by_form: HashMap<String, Vec<u32>>,
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +158,8 @@ pub struct Intents {
     /// starts with one asks what the bot is, it does not ask for a person.
     openings: Vec<String>,
     threshold: f32,
+    /// Per language, rebuilt whenever phrasings are added.
+    index: Vec<LangIndex>,
 }
 
 /// Default score a phrasing must reach (measured on held-apart phrasings and on the
@@ -133,6 +173,8 @@ fn words(text: &str, lang: &str) -> Vec<Word> {
             folded: w.to_owned(),
             stem: stem(w, lang),
             weight: if is_function_word(w, lang) { 0.25 } else { 1.0 },
+            chars: w.chars().count(),
+            first: w.chars().next().unwrap_or(' '),
         })
         .collect()
 }
@@ -144,8 +186,13 @@ fn word_match(m: &Word, p: &Word) -> f32 {
     if m.folded == p.folded || m.stem == p.stem {
         return 1.0;
     }
-    let (a, b) = (m.folded.chars().count(), p.folded.chars().count());
-    if a.min(b) < 4 || a.abs_diff(b) > 2 || m.folded.chars().next() != p.folded.chars().next() {
+    typo_match(m, p)
+}
+
+/// The typo part of [`word_match`].
+fn typo_match(m: &Word, p: &Word) -> f32 {
+    let (a, b) = (m.chars, p.chars);
+    if a.min(b) < 4 || a.abs_diff(b) > 2 || m.first != p.first {
         return 0.0;
     }
     let allowed = if a.min(b) >= 8 { 2 } else { 1 };
@@ -174,6 +221,7 @@ impl Intents {
             keys: Vec::new(),
             openings: Vec::new(),
             threshold: DEFAULT_THRESHOLD,
+            index: Vec::new(),
         }
     }
 
@@ -182,6 +230,7 @@ impl Intents {
         for p in phrases {
             self.push(lang, Role::Intent(intent), p.as_ref());
         }
+        self.reindex();
         self
     }
 
@@ -217,6 +266,7 @@ impl Intents {
                 }
             }
         }
+        self.reindex();
         Ok(())
     }
 
@@ -288,95 +338,180 @@ impl Intents {
         recall * precision.sqrt()
     }
 
-    /// How much of the message the words of one intent explain: each content word counts with
-    /// its best match among the intent's words of that language, function words and fillers
-    /// count as explained. The message must contain one of the intent's key words and a
-    /// matching content word; 0 otherwise.
-    fn bag_score(&self, msg: &[Word], total: f32, lang: &str, role: Role) -> f32 {
-        if let Role::Intent(intent) = role {
-            let keyed = msg.iter().any(|m| {
-                self.keys
-                    .iter()
-                    .any(|(l, i, k)| l == lang && *i == intent && word_match(m, k) > 0.0)
-            });
-            if !keyed {
-                return 0.0;
+    /// Rebuilds the per-language word index from the phrasings and key words.
+    fn reindex(&mut self) {
+        let mut index: Vec<LangIndex> = Vec::new();
+        let mut add = |lang: &str, w: &Word, role: u8, key: u8, phrasing: Option<u32>| {
+            let li = match index.iter().position(|l| l.lang == lang) {
+                Some(i) => &mut index[i],
+                None => {
+                    index.push(LangIndex {
+                        lang: lang.to_owned(),
+                        ..Default::default()
+                    });
+                    index.last_mut().expect("just pushed")
+                }
+            };
+            let i = match li.vocab.iter().position(|v| v.word.folded == w.folded) {
+                Some(i) => i,
+                None => {
+                    li.vocab.push(VocabWord {
+                        word: w.clone(),
+                        roles: 0,
+                        keys: 0,
+                        phrasings: Vec::new(),
+                    });
+                    let i = li.vocab.len() - 1;
+                    for form in [&w.folded, &w.stem] {
+                        let e = li.by_form.entry(form.clone()).or_default();
+                        if !e.contains(&(i as u32)) {
+                            e.push(i as u32);
+                        }
+                    }
+                    i
+                }
+            };
+            let v = &mut li.vocab[i];
+            v.roles |= role;
+            v.keys |= key;
+            // A phrasing is a candidate for a message through its content words only.
+            if let Some(p) = phrasing
+                && w.weight >= 1.0
+                && !v.phrasings.contains(&p)
+            {
+                v.phrasings.push(p);
+            }
+        };
+        for (pi, p) in self.phrasings.iter().enumerate() {
+            for w in &p.words {
+                add(&p.lang, w, bit(p.role), 0, Some(pi as u32));
             }
         }
-        let mut explained = 0.0f32;
-        let mut content = false;
-        for m in msg {
-            if m.weight < 1.0 || is_filler(&m.folded) {
-                explained += m.weight;
-                continue;
-            }
-            let best = self
-                .phrasings
-                .iter()
-                .filter(|p| p.role == role && p.lang == lang)
-                .flat_map(|p| p.words.iter())
-                .map(|w| word_match(m, w))
-                .fold(0.0f32, f32::max);
-            if best > 0.0 {
-                content |= m.weight >= 1.0;
-                explained += m.weight * best;
+        for (lang, intent, w) in &self.keys {
+            add(lang, w, 0, bit(Role::Intent(*intent)), None);
+        }
+        self.index = index;
+    }
+
+    /// The vocabulary entries message word `m` matches in `li`, with how well.
+    fn lookup(li: &LangIndex, m: &Word, out: &mut Vec<(u32, f32)>) {
+        out.clear();
+        for form in [&m.folded, &m.stem] {
+            for i in li.by_form.get(form).into_iter().flatten() {
+                if !out.iter().any(|(j, _)| j == i) {
+                    out.push((*i, 1.0));
+                }
             }
         }
-        if content {
-            explained / total.max(1e-6)
-        } else {
-            0.0
+        if m.chars >= 4 {
+            for (i, v) in li.vocab.iter().enumerate() {
+                if out.iter().any(|(j, _)| *j as usize == i) {
+                    continue;
+                }
+                let s = typo_match(m, &v.word);
+                if s > 0.0 {
+                    out.push((i as u32, s));
+                }
+            }
         }
     }
 
     /// Every class's best score for `text` per language: (language, `handoff` /
     /// `not_solved` / `other`, score, best phrasing), in the order they are weighed. For
     /// `explain` output and tuning.
+    ///
+    /// Per class, the score is the best of two: the best phrasing's (how much of it the
+    /// message covers times the square root of how much of the message it explains; only
+    /// phrasings sharing a content word with the message are scored), and for the intents
+    /// the share of the message their words explain (each content word by its best match
+    /// among the intent's words, function words as explained), provided the message holds
+    /// one of the intent's key words. Look-alikes count by their phrasings only: their words
+    /// overlap the requests' ("am I talking to a human"), their structure does not.
     pub fn scores(
         &self,
         text: &str,
         lang: Option<&str>,
     ) -> Vec<(String, &'static str, f32, String)> {
-        let mut langs: Vec<&str> = self.phrasings.iter().map(|p| p.lang.as_str()).collect();
-        langs.sort_unstable();
-        langs.dedup();
+        let mut langs: Vec<&LangIndex> = self.index.iter().collect();
+        langs.sort_by(|a, b| a.lang.cmp(&b.lang));
         // The customer's language first, so it wins ties.
         if let Some(l) = lang
-            && let Some(i) = langs.iter().position(|x| *x == l)
+            && let Some(i) = langs.iter().position(|x| x.lang == l)
         {
             langs[..=i].rotate_right(1);
         }
         let mut out = Vec::new();
-        for l in langs {
+        let mut found = Vec::new();
+        for li in langs {
+            let l = li.lang.as_str();
             let msg = words(text, l);
             if msg.is_empty() {
                 return out;
             }
             let total: f32 = msg.iter().map(|w| w.weight).sum();
-            for (role, name) in [
+            // Per class: explained weight, whether a content word matched, whether a key did.
+            let mut bag = [(0.0f32, false, false); 2];
+            let mut candidates: Vec<u32> = Vec::new();
+            for m in &msg {
+                if m.weight < 1.0 {
+                    for b in &mut bag {
+                        b.0 += m.weight;
+                    }
+                    continue;
+                }
+                Self::lookup(li, m, &mut found);
+                let mut best = [0.0f32; 2];
+                for (i, s) in &found {
+                    let v = &li.vocab[*i as usize];
+                    for (k, flag) in [HANDOFF, NOT_SOLVED].into_iter().enumerate() {
+                        if v.roles & flag != 0 {
+                            best[k] = best[k].max(*s);
+                        }
+                        if v.keys & flag != 0 {
+                            bag[k].2 = true;
+                        }
+                    }
+                    for p in &v.phrasings {
+                        if !candidates.contains(p) {
+                            candidates.push(*p);
+                        }
+                    }
+                }
+                for k in 0..2 {
+                    if best[k] > 0.0 {
+                        bag[k].0 += m.weight * best[k];
+                        bag[k].1 = true;
+                    }
+                }
+            }
+            candidates.sort_unstable();
+            for (k, (role, name)) in [
                 (Role::Intent(Intent::Handoff), "handoff"),
                 (Role::Intent(Intent::NotSolved), "not_solved"),
                 (Role::Other, "other"),
-            ] {
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 let mut top: Option<(f32, &Phrasing)> = None;
-                for p in self
-                    .phrasings
+                for p in candidates
                     .iter()
-                    .filter(|p| p.role == role && p.lang == l)
+                    .map(|i| &self.phrasings[*i as usize])
+                    .filter(|p| p.role == role)
                 {
                     let s = Self::score(p, &msg, total);
                     if top.is_none_or(|(b, _)| s > b) {
                         top = Some((s, p));
                     }
                 }
-                let Some((phrase, p)) = top else { continue };
-                // Look-alikes count by their phrasings only: their words overlap the
-                // requests' ("am I talking to a human"), their structure does not.
-                let s = match role {
-                    Role::Other => phrase,
-                    Role::Intent(_) => phrase.max(self.bag_score(&msg, total, l, role)),
+                let (phrase, text) = top.map_or((0.0, ""), |(s, p)| (s, p.text.as_str()));
+                let s = match bag.get(k) {
+                    Some((explained, true, true)) if role != Role::Other => {
+                        phrase.max(explained / total.max(1e-6))
+                    }
+                    _ => phrase,
                 };
-                out.push((l.to_owned(), name, s, p.text.clone()));
+                out.push((l.to_owned(), name, s, text.to_owned()));
             }
         }
         out
