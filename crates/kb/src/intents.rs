@@ -102,6 +102,8 @@ struct LangIndex {
     vocab: Vec<VocabWord>,
     /// Folded form and stem → vocabulary entries.
     by_form: HashMap<String, Vec<u32>>,
+    /// First letter → vocabulary entries (typo candidates share it).
+    by_first: HashMap<char, Vec<u32>>,
 }
 
 #[derive(Clone, Debug)]
@@ -362,6 +364,7 @@ impl Intents {
                         phrasings: Vec::new(),
                     });
                     let i = li.vocab.len() - 1;
+                    li.by_first.entry(w.first).or_default().push(i as u32);
                     for form in [&w.folded, &w.stem] {
                         let e = li.by_form.entry(form.clone()).or_default();
                         if !e.contains(&(i as u32)) {
@@ -404,13 +407,13 @@ impl Intents {
             }
         }
         if m.chars >= 4 {
-            for (i, v) in li.vocab.iter().enumerate() {
-                if out.iter().any(|(j, _)| *j as usize == i) {
+            for i in li.by_first.get(&m.first).into_iter().flatten() {
+                if out.iter().any(|(j, _)| j == i) {
                     continue;
                 }
-                let s = typo_match(m, &v.word);
+                let s = typo_match(m, &li.vocab[*i as usize].word);
                 if s > 0.0 {
-                    out.push((i as u32, s));
+                    out.push((*i, s));
                 }
             }
         }
