@@ -1,7 +1,11 @@
 //! Every answer-quality figure of issue 10 in one run, by the protocol of
 //! `shared/data/README.md`: `cargo run -p frontdesk-kb --example targets [-- DATA_DIR [SET…]]`.
 //! The same library calls as `frontdesk eval`, at the default thresholds, with the built-in
-//! intents on (as the bot runs).
+//! intents on (as the bot runs). A SET is `clinc150`, `clinc150/5` (one size), `baltic`, ….
+//!
+//! Environment: `FD_SEEDS=n` (default 3), `FD_ANSWER=t` (answer threshold), `FD_NO_INTENTS=1`,
+//! `FD_CURVE=1` (the best answered-right at ≤ 5% wrong and ≤ 5% `oos` answered, and its
+//! threshold, first seed), `FD_DUMP=1` (wrong top entries, first seed).
 use std::path::{Path, PathBuf};
 
 use frontdesk_kb::Kb;

@@ -2,17 +2,25 @@
 //! (`not_solved`), recognised in the customer's own words.
 //!
 //! Each intent has built-in phrasings per language (`crates/kb/intents/<lang>.toml`, readable
-//! and reviewable), which a team extends in its configuration. A message is compared with
-//! every phrasing the way the matcher compares words: folded (case, diacritics,
-//! punctuation), stemmed per language, word order free, typos forgiven (Jaro-Winkler between
-//! longer words). A phrasing's score is how much of it the message covers (its recall) times
-//! the square root of how much of the message it explains (its precision); function words
-//! ("the", "please", "mano", "palun") weigh a quarter of a content word. So "agent",
-//! "human please" and "I want to talk to a person about my refund" are requests, while "how do
-//! I contact support by phone" is not: it is closer to a look-alike (`other`: questions the FAQ
-//! answers, "are you a bot", …) than to any request, and a look-alike that scores at least
-//! as well as the best request vetoes it. A request for a person thus wins over a KB entry
-//! only when the message is mostly that request.
+//! and reviewable), which a team extends in its configuration. A message is compared with the
+//! phrasings the way the matcher compares words: folded (case, diacritics, punctuation),
+//! stemmed per language, word order free, typos forgiven (one edit in words of four letters or
+//! more, two from eight; same first letter). Function words ("the", "please", "mano",
+//! "palun") weigh a quarter of a content word. Each class scores the best of:
+//!
+//! - its best phrasing: how much of the phrasing the message covers (recall) times the square
+//!   root of how much of the message it explains (precision);
+//! - for the two intents, how much of the message the intent's words explain, provided the
+//!   message holds one of its key words (`handoff_keys`: words that name a person, "agent",
+//!   "žmogus", "klienditeenindaja"; `not_solved_keys`: "help", "nepadėjo", "aidanud", …).
+//!
+//! The best intent must reach [`DEFAULT_THRESHOLD`] and beat every look-alike (`other`:
+//! questions the FAQ answers, "are you a bot", scored by their phrasings only); a message that
+//! opens like a question about the bot ("are you", "kas sa oled") is never a request. So
+//! "agent", "human please" and "I want to talk to a person about my refund" are requests,
+//! while "how do I contact support by phone" is not, and a request for a person wins over a KB
+//! entry only when the message is mostly that request. Only phrasings sharing a content word
+//! with the message are scored (a per-language word index).
 use std::collections::{BTreeMap, HashMap};
 
 use crate::normalize::{fold, is_function_word, stem};
