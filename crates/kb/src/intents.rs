@@ -12,7 +12,9 @@
 //!   root of how much of the message it explains (precision);
 //! - for the two intents, how much of the message the intent's words explain, provided the
 //!   message holds one of its key words (`handoff_keys`: words that name a person, "agent",
-//!   "žmogus", "klienditeenindaja"; `not_solved_keys`: "help", "nepadėjo", "aidanud", …).
+//!   "žmogus", "klienditeenindaja"; `not_solved_keys`: "wrong", "nepadėjo", "kasutu", …, or
+//!   a `not_solved_topics` word such as "help", "work", "aidanud" beside a negation or a
+//!   `not_solved_markers` word: "still", "already", "vis", "ikka").
 //!
 //! The best intent must reach [`DEFAULT_THRESHOLD`] and beat every look-alike (`other`:
 //! questions the FAQ answers, "are you a bot", scored by their phrasings only); a message that
@@ -81,6 +83,8 @@ struct Word {
 const HANDOFF: u8 = 1;
 const NOT_SOLVED: u8 = 2;
 const OTHER: u8 = 4;
+/// In [`VocabWord::keys`]: a not-solved topic word, a key only beside a negation.
+const TOPIC: u8 = 8;
 
 fn bit(role: Role) -> u8 {
     match role {
@@ -152,6 +156,10 @@ struct File {
     #[serde(default)]
     not_solved_keys: Vec<String>,
     #[serde(default)]
+    not_solved_topics: Vec<String>,
+    #[serde(default)]
+    not_solved_markers: Vec<String>,
+    #[serde(default)]
     other: Vec<String>,
     #[serde(default)]
     other_openings: Vec<String>,
@@ -164,6 +172,11 @@ pub struct Intents {
     /// Key words per language and intent: the words of an intent explain a message only
     /// when it contains one (a request for a person names a person).
     keys: Vec<(String, Intent, Word)>,
+    /// Not-solved topic words per language ("help", "work"): keys only beside a negation.
+    topics: Vec<(String, Word)>,
+    /// Per language, folded words that, like a negation, make a topic word a key ("still",
+    /// "already", "vis", "ikka").
+    markers: Vec<(String, String)>,
     /// Folded openings of questions about the bot ("are you", "kas sa oled"): a message that
     /// starts with one asks what the bot is, it does not ask for a person.
     openings: Vec<String>,
@@ -229,6 +242,8 @@ impl Intents {
         Intents {
             phrasings: Vec::new(),
             keys: Vec::new(),
+            topics: Vec::new(),
+            markers: Vec::new(),
             openings: Vec::new(),
             threshold: DEFAULT_THRESHOLD,
             index: Vec::new(),
@@ -264,6 +279,16 @@ impl Intents {
             let o = fold(o);
             if !o.is_empty() {
                 self.openings.push(o);
+            }
+        }
+        for m in &f.not_solved_markers {
+            for w in fold(m).split_whitespace() {
+                self.markers.push((lang.to_owned(), w.to_owned()));
+            }
+        }
+        for k in &f.not_solved_topics {
+            for w in words(k, lang) {
+                self.topics.push((lang.to_owned(), w));
             }
         }
         for (intent, list) in [
@@ -401,6 +426,9 @@ impl Intents {
         for (lang, intent, w) in &self.keys {
             add(lang, w, 0, bit(Role::Intent(*intent)), None);
         }
+        for (lang, w) in &self.topics {
+            add(lang, w, 0, TOPIC, None);
+        }
         self.index = index;
     }
 
@@ -462,6 +490,11 @@ impl Intents {
             let total: f32 = msg.iter().map(|w| w.weight).sum();
             // Per class: explained weight, whether a content word matched, whether a key did.
             let mut bag = [(0.0f32, false, false); 2];
+            let mut topic = false;
+            let negated = msg.iter().any(|m| {
+                crate::normalize::is_negation(&m.folded)
+                    || self.markers.iter().any(|(ml, w)| ml == l && *w == m.folded)
+            });
             let mut candidates: Vec<u32> = Vec::new();
             for m in &msg {
                 if m.weight < 1.0 {
@@ -474,6 +507,7 @@ impl Intents {
                 let mut best = [0.0f32; 2];
                 for (i, s) in &found {
                     let v = &li.vocab[*i as usize];
+                    topic |= v.keys & TOPIC != 0;
                     for (k, flag) in [HANDOFF, NOT_SOLVED].into_iter().enumerate() {
                         if v.roles & flag != 0 {
                             best[k] = best[k].max(*s);
@@ -495,6 +529,8 @@ impl Intents {
                     }
                 }
             }
+            // A topic word ("help", "work") keys "not solved" only beside a negation.
+            bag[1].2 |= topic && negated;
             candidates.sort_unstable();
             for (k, (role, name)) in [
                 (Role::Intent(Intent::Handoff), "handoff"),

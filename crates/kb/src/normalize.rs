@@ -51,9 +51,14 @@ const ET_STOP: &[&str] = &[
 
 /// Negations: never light words, since "not helpful" and "helpful" mean opposite things.
 const NEGATIONS: &[&str] = &[
-    "no", "not", "nope", "never", "dont", "didnt", "doesnt", "isnt", "wont", "cant", "ne", "nei",
-    "ei", "pole", "mitte",
+    "no", "not", "nope", "never", "dont", "didnt", "doesnt", "isnt", "wont", "cant", "aint",
+    "nothing", "ne", "nei", "nieko", "niekas", "ei", "pole", "mitte",
 ];
+
+/// Whether a folded word is a negation ("not", "didnt", "ne", "ei", "pole").
+pub fn is_negation(word: &str) -> bool {
+    NEGATIONS.contains(&word)
+}
 
 /// Words that add urgency or politeness but no topic, in any of the languages.
 const FILLERS: &[&str] = &[

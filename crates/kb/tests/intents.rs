@@ -117,6 +117,21 @@ fn false_handoffs_on_benchmark_queries_stay_rare() {
             .filter(|r| intents.detect(&r.text, None).map(|m| m.intent) == Some(Intent::Handoff))
             .map(|r| r.text.as_str())
             .collect();
+        let ns_list: Vec<&str> = rows
+            .iter()
+            .filter(|r| intents.detect(&r.text, None).map(|m| m.intent) == Some(Intent::NotSolved))
+            .map(|r| r.text.as_str())
+            .collect();
+        let ns = ns_list.len();
+        if std::env::var_os("SHOW_NOT_SOLVED").is_some() {
+            println!("{ns_list:#?}");
+        }
+        // Only weighed after an answer (and for a ticket's subject): reported, not a target.
+        println!(
+            "{set}: {ns} of {} queries taken for \"not solved\" ({:.2}%)",
+            rows.len(),
+            100.0 * ns as f64 / rows.len() as f64
+        );
         let rate = 100.0 * hand.len() as f64 / rows.len() as f64;
         println!(
             "{set}: {} of {} queries taken for a handoff ({rate:.2}%): {hand:?}",
