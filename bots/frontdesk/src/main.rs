@@ -2,8 +2,10 @@
 //! knowledge-base tools, ticket listings and support reports. See README.md at the workspace
 //! root.
 
+mod ask;
 mod chat;
 mod config;
+mod eval;
 mod http;
 mod lease;
 mod metrics;
@@ -15,13 +17,12 @@ mod undelivered;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use frontdesk_core::ports::*;
 use frontdesk_core::{Engine, SystemClock, Ticket, TicketFilter, TicketStatus, transcript_line};
-use frontdesk_kb::{Kb, SearchOptions};
+use frontdesk_kb::Kb;
 use frontdesk_store::SqlStore;
 
 use crate::config::Config;
@@ -41,15 +42,16 @@ struct Cli {
 enum Command {
     /// Chat with the bot in the terminal as a customer, and act as an agent with `@agent …`.
     Chat(ChatArgs),
-    /// Show what the knowledge base matches for a question, with scores.
-    Ask(AskArgs),
+    /// What the bot would do with a customer's first message (answer, suggest, handoff,
+    /// not solved, escalate), with the matches, their confidence and margin.
+    Ask(ask::AskArgs),
     /// Knowledge-base tools.
     #[command(subcommand)]
     Kb(KbCommand),
     /// List tickets, or show one with its transcript.
     Tickets(TicketsArgs),
     /// Measure answer quality on a labelled CSV (see shared/data/README.md).
-    Eval(EvalArgs),
+    Eval(eval::EvalArgs),
     /// Run the bot on Telegram and/or Discord (tokens from the environment), with the
     /// `/metrics` and `/healthz` endpoint.
     Run,
@@ -71,21 +73,6 @@ struct ChatArgs {
     /// Your language hint (en, lt, et); the bot also detects it from what you write.
     #[arg(long)]
     lang: Option<String>,
-}
-
-#[derive(Args, Debug)]
-struct AskArgs {
-    /// The question.
-    question: String,
-    /// How many matches to show.
-    #[arg(long, short = 'n', default_value_t = 5)]
-    limit: usize,
-    /// Preferred language.
-    #[arg(long)]
-    lang: Option<String>,
-    /// Show the matched phrasing, the terms that counted and the runner-up.
-    #[arg(long)]
-    explain: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,29 +101,6 @@ struct TicketsArgs {
     limit: usize,
 }
 
-#[derive(Args, Debug)]
-struct EvalArgs {
-    /// The knowledge base: a `text,label` CSV or a FAQ directory.
-    #[arg(long)]
-    kb: PathBuf,
-    /// Tuning queries (`text,label`, label `oos` = must escalate) to choose the threshold on.
-    #[arg(long)]
-    tune: Option<PathBuf>,
-    /// Test queries.
-    #[arg(long, required_unless_present = "leave_one_out")]
-    test: Option<PathBuf>,
-    /// No separate test queries: query each row of a CSV knowledge base against the others
-    /// (for small corpora such as the Baltic sets).
-    #[arg(long, conflicts_with_all = ["test", "tune"])]
-    leave_one_out: bool,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
-    /// Write `text,gold,predicted,score` for every test query.
-    #[arg(long)]
-    predictions: Option<PathBuf>,
-}
-
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
@@ -163,10 +127,10 @@ async fn run(cli: Cli) -> Result<()> {
     let cfg = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Chat(args) => chat(cfg, args).await,
-        Command::Ask(args) => ask(&cfg, args),
+        Command::Ask(args) => ask::ask(&cfg, args),
         Command::Kb(KbCommand::Check { dir, similarity }) => kb_check(&cfg, dir, similarity),
         Command::Tickets(args) => tickets(&cfg, args).await,
-        Command::Eval(args) => eval(args),
+        Command::Eval(args) => eval::eval(&cfg, args),
         Command::Run => run::run(cfg).await,
         Command::Report(args) => report::report(&cfg, args).await,
         Command::Config => {
@@ -176,7 +140,7 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn load_kb(dir: &Path) -> Result<Kb> {
+pub(crate) fn load_kb(dir: &Path) -> Result<Kb> {
     Kb::load_dir(dir).with_context(|| format!("loading the knowledge base from {}", dir.display()))
 }
 
@@ -217,85 +181,6 @@ async fn chat(cfg: Config, args: ChatArgs) -> Result<()> {
     )
     .await?;
     store.close().await;
-    Ok(())
-}
-
-fn ask(cfg: &Config, args: AskArgs) -> Result<()> {
-    let kb = load_kb(&cfg.kb_dir())?;
-    let hits = kb.search(
-        &args.question,
-        &SearchOptions {
-            limit: args.limit,
-            lang: args.lang.clone(),
-        },
-    );
-    if hits.is_empty() {
-        println!("no match: the bot would escalate");
-        return Ok(());
-    }
-    let best = hits[0].confidence;
-    let verdict = if best >= cfg.kb.answer_threshold {
-        "answer"
-    } else if best >= cfg.kb.suggest_threshold {
-        "suggest (did you mean)"
-    } else {
-        "escalate"
-    };
-    println!(
-        "decision: {verdict} (answer ≥ {:.2}, suggest ≥ {:.2})",
-        cfg.kb.answer_threshold, cfg.kb.suggest_threshold
-    );
-    for (i, h) in hits.iter().enumerate() {
-        println!(
-            "{:>2}. {:<28} {}  confidence {:.3}  margin {:.3}",
-            i + 1,
-            h.id,
-            h.lang,
-            h.confidence,
-            h.margin
-        );
-        println!("    matched: {}", h.phrasing);
-        if args.explain {
-            let terms: Vec<String> = h
-                .explanation
-                .terms
-                .iter()
-                .map(|(t, w)| format!("{t} ({w:.2})"))
-                .collect();
-            println!(
-                "    terms: {}",
-                if terms.is_empty() {
-                    "-".into()
-                } else {
-                    terms.join(", ")
-                }
-            );
-            if !h.explanation.corrected.is_empty() {
-                let c: Vec<String> = h
-                    .explanation
-                    .corrected
-                    .iter()
-                    .map(|(a, b)| format!("{a} → {b}"))
-                    .collect();
-                println!("    typos corrected: {}", c.join(", "));
-            }
-            let [bm25, words, grams, nearest] = h.explanation.signals;
-            println!(
-                "    score {:.3} = mean of BM25 {bm25:.3}, word centroid {words:.3}, \
-                 n-gram centroid {grams:.3}, two nearest phrasings {nearest:.3}",
-                h.explanation.raw_score
-            );
-        }
-    }
-    if args.explain {
-        match hits.iter().find(|h| h.id != hits[0].id) {
-            Some(r) => println!(
-                "runner-up: {} ({}) at {:.3}, margin {:.3}",
-                r.id, r.lang, r.confidence, hits[0].margin
-            ),
-            None => println!("runner-up: none"),
-        }
-    }
     Ok(())
 }
 
@@ -506,146 +391,4 @@ fn ticket_details(
         )?;
     }
     Ok(o)
-}
-
-fn eval(args: EvalArgs) -> Result<()> {
-    use frontdesk_kb::eval::{leave_one_out, read_labeled_csv};
-    let started = Instant::now();
-    let (report, predictions) = if args.leave_one_out {
-        let rows = read_labeled_csv(&args.kb)
-            .with_context(|| format!("reading {} (a CSV knowledge base)", args.kb.display()))?;
-        leave_one_out(&rows).with_context(|| format!("evaluating {}", args.kb.display()))?
-    } else {
-        run_eval(&args, started)?
-    };
-    print_eval(&args, &report, &predictions)
-}
-
-fn run_eval(
-    args: &EvalArgs,
-    started: Instant,
-) -> Result<(
-    frontdesk_kb::eval::EvalReport,
-    Vec<frontdesk_kb::eval::Prediction>,
-)> {
-    use frontdesk_kb::eval::{evaluate, read_labeled_csv};
-    let kb = if args.kb.is_dir() {
-        Kb::load_dir(&args.kb)
-    } else {
-        Kb::load_csv(&args.kb)
-    }
-    .with_context(|| format!("loading {}", args.kb.display()))?;
-    let build_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let tune = match &args.tune {
-        Some(p) => Some(read_labeled_csv(p).with_context(|| format!("reading {}", p.display()))?),
-        None => None,
-    };
-    let test_path = args.test.as_ref().context("--test is required")?;
-    let test =
-        read_labeled_csv(test_path).with_context(|| format!("reading {}", test_path.display()))?;
-    Ok(evaluate(&kb, build_ms, tune.as_deref(), &test))
-}
-
-fn print_eval(
-    args: &EvalArgs,
-    report: &frontdesk_kb::eval::EvalReport,
-    predictions: &[frontdesk_kb::eval::Prediction],
-) -> Result<()> {
-    if let Some(p) = &args.predictions {
-        write_predictions(p, predictions).with_context(|| format!("writing {}", p.display()))?;
-    }
-    if args.json {
-        println!("{}", serde_json::to_string(report)?);
-        return Ok(());
-    }
-    let pct = |v: Option<f64>| v.map_or("n/a".to_owned(), |x| format!("{x:.1}%"));
-    println!("queries:              {}", report.queries);
-    println!("closed-set accuracy:  {}", pct(report.closed_set_accuracy));
-    println!("AUROC (in vs oos):    {}", pct(report.auroc));
-    match report.threshold {
-        Some(t) => {
-            println!("threshold (on tune):  {t:.4}");
-            println!("  in-scope accuracy:  {}", pct(report.in_scope_accuracy));
-            println!("  oos recall:         {}", pct(report.oos_recall));
-            println!("  overall accuracy:   {}", pct(report.overall_accuracy));
-            println!(
-                "  to use it: set `answer_threshold = {t:.4}` under [kb] in frontdesk.toml \
-                 (or FRONTDESK_KB_ANSWER_THRESHOLD={t:.4})"
-            );
-        }
-        None => println!("threshold:            none (needs --tune with `oos` queries)"),
-    }
-    println!("KB build:             {:.1} ms", report.build_ms);
-    println!(
-        "latency per query:    p50 {:.0} µs, p99 {:.0} µs",
-        report.p50_us, report.p99_us
-    );
-    Ok(())
-}
-
-/// Writes `text,gold,predicted,score` for every prediction (quoted by `csv` as needed).
-fn write_predictions(p: &Path, predictions: &[frontdesk_kb::eval::Prediction]) -> Result<()> {
-    if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let mut w = csv::Writer::from_path(p)?;
-    w.write_record(["text", "gold", "predicted", "score"])?;
-    for pr in predictions {
-        let score = format!("{:.6}", pr.score);
-        w.write_record([
-            pr.text.as_str(),
-            pr.gold.as_str(),
-            pr.predicted.as_str(),
-            score.as_str(),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn predictions_with_quotes_commas_and_newlines_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out/predictions.csv");
-        let texts = [
-            "plain",
-            "a, comma",
-            "say \"hi\"",
-            "two\nlines",
-            "\"quoted, both\"\r\nand CRLF",
-            "",
-        ];
-        let predictions: Vec<frontdesk_kb::eval::Prediction> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| frontdesk_kb::eval::Prediction {
-                text: (*t).to_owned(),
-                gold: format!("gold,{i}"),
-                predicted: if i % 2 == 0 {
-                    "oos".into()
-                } else {
-                    format!("p\"{i}")
-                },
-                score: i as f64 / 8.0,
-            })
-            .collect();
-        write_predictions(&path, &predictions).unwrap();
-        let mut r = csv::Reader::from_path(&path).unwrap();
-        assert_eq!(
-            r.headers().unwrap(),
-            vec!["text", "gold", "predicted", "score"]
-        );
-        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        assert_eq!(rows.len(), predictions.len());
-        for (row, pr) in rows.iter().zip(&predictions) {
-            assert_eq!(&row[0], pr.text);
-            assert_eq!(&row[1], pr.gold);
-            assert_eq!(&row[2], pr.predicted);
-            assert_eq!(row[3].parse::<f64>().unwrap(), pr.score);
-        }
-    }
 }

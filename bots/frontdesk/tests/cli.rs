@@ -55,6 +55,54 @@ fn kb_check_names_file_and_line_of_a_bad_entry() {
 }
 
 #[test]
+fn kb_check_validates_the_teams_synonyms() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("en")).unwrap();
+    std::fs::write(
+        dir.path().join("en/a.md"),
+        "# Shop\n\n## vase\n? my vase is broken\n\nSend us a photo.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("synonyms.toml"),
+        "en = [\"vase, urn\", \"gift card, voucher\"]\nxx = [\"a, b\"]\n",
+    )
+    .unwrap();
+    let o = bin()
+        .arg("kb")
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = out(&o);
+    assert!(!o.status.success(), "{text}");
+    assert!(
+        text.contains("synonyms.toml:1: synonym `gift card`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("synonyms.toml:2: unknown language `xx`"),
+        "{text}"
+    );
+    // A valid file is accepted and used: "urn" finds the vase entry.
+    std::fs::write(dir.path().join("synonyms.toml"), "en = [\"vase, urn\"]\n").unwrap();
+    let o = bin()
+        .arg("kb")
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    let o = bin()
+        .args(["ask", "--json", "the urn is broken"])
+        .env("FRONTDESK_KB_DIR", dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["matches"][0]["id"], "vase", "{v}");
+}
+
+#[test]
 fn ask_shows_the_best_entry_with_scores() {
     let o = bin()
         .args(["ask", "--explain", "where is my order"])
@@ -115,8 +163,117 @@ fn eval_prints_one_json_object_with_the_documented_keys() {
     assert_eq!(v["queries"], 3);
     assert_eq!(v["closed_set_accuracy"], 100.0);
     let p = std::fs::read_to_string(&preds).unwrap();
-    assert!(p.starts_with("text,gold,predicted,score\n"), "{p}");
+    assert!(p.starts_with("text,gold,predicted,score,action\n"), "{p}");
     assert_eq!(p.lines().count(), 4);
+    // What the bot does at the configured thresholds, per kind of query.
+    let o = &v["outcomes"];
+    for key in [
+        "answer_threshold",
+        "suggest_threshold",
+        "answered_right",
+        "answered_wrong",
+        "suggested_right",
+        "suggested_wrong",
+        "handoff",
+        "escalated",
+        "oos_answered",
+        "oos_suggested",
+        "oos_handoff",
+        "oos_escalated",
+    ] {
+        assert!(o.get(key).is_some(), "missing outcomes.{key} in {stdout}");
+    }
+    let in_scope: f64 = [
+        "answered_right",
+        "answered_wrong",
+        "suggested_right",
+        "suggested_wrong",
+        "handoff",
+        "escalated",
+    ]
+    .iter()
+    .map(|k| o[*k].as_f64().unwrap())
+    .sum();
+    assert!((in_scope - 100.0).abs() < 1e-6, "{o}");
+}
+
+#[test]
+fn eval_few_shot_keeps_n_phrasings_per_entry_and_averages_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb.csv");
+    let test = dir.path().join("test.csv");
+    let mut rows = String::from("text,label\n");
+    for i in 0..6 {
+        rows.push_str(&format!("where is my parcel number {i},track\n"));
+        rows.push_str(&format!("refund for order {i},refund\n"));
+    }
+    std::fs::write(&kb, rows).unwrap();
+    std::fs::write(
+        &test,
+        "text,label\nwhere is my parcel,track\nrefund please,refund\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let o = bin()
+            .args(["eval", "--json", "--kb"])
+            .arg(&kb)
+            .arg("--test")
+            .arg(&test)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", out(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let v = run(&["--per-entry", "2", "--seeds", "4"]);
+    assert_eq!(v["per_entry"], 2);
+    assert_eq!(v["seeds"], serde_json::json!([0, 1, 2, 3]));
+    assert_eq!(v["closed_set_accuracy"], 100.0);
+    // Deterministic: the same seeds give the same figures.
+    let w = run(&["--per-entry", "2", "--seeds", "4"]);
+    assert_eq!(v["outcomes"], w["outcomes"]);
+    // A FAQ directory cannot be subsampled: a clear error.
+    let o = bin()
+        .args(["eval", "--per-entry", "2", "--kb"])
+        .arg(faq())
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(out(&o).contains("CSV knowledge base"), "{}", out(&o));
+}
+
+#[test]
+fn ask_json_gives_the_decision_the_bot_would_take() {
+    let ask = |q: &str| {
+        let o = bin()
+            .args(["ask", "--json", q])
+            .env("FRONTDESK_KB_DIR", faq())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", out(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let v = ask("where is my order");
+    assert_eq!(v["decision"], "answer", "{v}");
+    assert_eq!(v["matches"][0]["id"], "order-status", "{v}");
+    assert!(v["matches"][0]["confidence"].as_f64().unwrap() >= 0.5);
+    assert!(v["matches"][0].get("margin").is_some());
+    let v = ask("get me a human");
+    assert_eq!(v["decision"], "handoff", "{v}");
+    assert_eq!(v["intent"]["intent"], "handoff", "{v}");
+    let v = ask("palun klienditeenindajat");
+    assert_eq!(v["decision"], "handoff", "{v}");
+    let v = ask("zebra quantum lecture tomorrow");
+    assert_eq!(v["decision"], "escalate", "{v}");
+    // The text output shows the same decision.
+    let o = bin()
+        .args(["ask", "I want to talk to a person about my refund"])
+        .env("FRONTDESK_KB_DIR", faq())
+        .output()
+        .unwrap();
+    assert!(out(&o).starts_with("decision: handoff"), "{}", out(&o));
 }
 
 #[test]

@@ -75,10 +75,12 @@ pub struct ConversationConfig {
     pub transcript_window_minutes: i64,
     /// How many messages the ticket room's opening summary shows.
     pub summary_messages: usize,
-    /// Phrases that ask for a person, per language (matched case- and diacritic-insensitively
-    /// as whole words inside the message).
+    /// Extra phrasings that ask for a person, per language, added to the built-in ones
+    /// (`frontdesk_kb::intents`): matched like them, fuzzily (case, diacritics, word order,
+    /// typos), not as substrings.
     pub handoff_phrases: BTreeMap<String, Vec<String>>,
-    /// Phrases that say an answer did not help, per language.
+    /// Extra phrasings that say an answer did not help, per language, added to the built-in
+    /// ones.
     pub not_solved_phrases: BTreeMap<String, Vec<String>>,
     /// Whole messages that are greetings, per language: answered with the welcome text.
     pub greetings: BTreeMap<String, Vec<String>>,
@@ -191,95 +193,10 @@ impl Default for ConversationConfig {
                     ],
                 ),
             ]),
-            handoff_phrases: phrases(&[
-                (
-                    "en",
-                    &[
-                        "talk to a person",
-                        "talk to a human",
-                        "speak to a person",
-                        "speak to a human",
-                        "speak with someone",
-                        "talk to someone",
-                        "real person",
-                        "human agent",
-                        "live agent",
-                        "i want a person",
-                        "i want a human",
-                        "customer service",
-                        "an operator",
-                        "representative",
-                    ],
-                ),
-                (
-                    "lt",
-                    &[
-                        "su žmogumi",
-                        "gyvas žmogus",
-                        "gyvo žmogaus",
-                        "noriu žmogaus",
-                        "operatorius",
-                        "operatoriumi",
-                        "operatoriaus",
-                        "konsultantu",
-                        "konsultanto",
-                        "klientų aptarnavimas",
-                    ],
-                ),
-                (
-                    "et",
-                    &[
-                        "inimesega",
-                        "päris inimene",
-                        "elav inimene",
-                        "operaator",
-                        "operaatoriga",
-                        "klienditeenindaja",
-                        "klienditeenindajaga",
-                        "teenindajaga",
-                    ],
-                ),
-            ]),
-            not_solved_phrases: phrases(&[
-                (
-                    "en",
-                    &[
-                        "not solved",
-                        "didn't help",
-                        "didnt help",
-                        "did not help",
-                        "doesn't help",
-                        "does not help",
-                        "not helpful",
-                        "that's not it",
-                        "wrong answer",
-                        "still not working",
-                        "still doesn't work",
-                    ],
-                ),
-                (
-                    "lt",
-                    &[
-                        "nepadėjo",
-                        "nepadeda",
-                        "neišspręsta",
-                        "neišsprendė",
-                        "ne tai",
-                        "vis tiek neveikia",
-                    ],
-                ),
-                (
-                    "et",
-                    &[
-                        "ei aidanud",
-                        "ei aita",
-                        "ei lahendanud",
-                        "pole lahendatud",
-                        "see pole see",
-                        "ikka ei tööta",
-                    ],
-                ),
-            ]),
+            // The built-in phrasings (frontdesk_kb::intents, crates/kb/intents/*.toml) are
+            // always there; these add a team's own.
+            handoff_phrases: BTreeMap::new(),
+            not_solved_phrases: BTreeMap::new(),
         }
     }
 }

@@ -412,6 +412,41 @@ async fn handoff_phrases_in_every_language_and_slash_human() {
 }
 
 #[tokio::test]
+async fn requests_for_a_person_in_the_customers_own_words_and_configured_extras() {
+    let mut cfg = config();
+    cfg.conversation
+        .handoff_phrases
+        .insert("en".into(), vec!["summon the concierge".into()]);
+    let h = harness_with(cfg, MemoryStore::new());
+    // Built-in phrasings, matched fuzzily: short, typo, other language, with a topic.
+    for (user, text) in [
+        ("h1", "agent"),
+        ("h2", "get me a humna pls"),
+        ("h3", "palun klienditeenindajat"),
+        ("h4", "I want to talk to a person about my refund"),
+        ("h5", "Summon the concierge!"),
+    ] {
+        h.say(user, text).await;
+        assert!(
+            matches!(h.state(user).await, ConversationState::InTicket { .. }),
+            "{text}"
+        );
+    }
+    assert_eq!(h.channel.rooms().len(), 5);
+    let t = h.ticket(1).await;
+    assert_eq!(t.bot_tried, "asked for a person");
+    // A question that only mentions a person is a question: the KB answers it.
+    h.say("q", "Where is my order? The courier person said it left")
+        .await;
+    assert!(
+        matches!(h.state("q").await, ConversationState::Answered { .. }),
+        "{:?}",
+        h.last_to_customer("q")
+    );
+    assert_eq!(h.channel.rooms().len(), 5);
+}
+
+#[tokio::test]
 async fn not_solved_after_an_answer_escalates_and_records_feedback() {
     let h = harness();
     h.say("f", "How do I return an item?").await;

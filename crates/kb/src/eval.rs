@@ -1,8 +1,11 @@
 //! Answer-quality evaluation on labelled `text,label` CSVs (label `oos` = must escalate), by
 //! the protocol of `shared/data/README.md`.
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::decide::{Action, Thresholds, decide};
+use crate::intents::Intents;
 use crate::{Kb, KbError, SearchOptions};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +81,47 @@ pub struct EvalReport {
     pub p50_us: f64,
     /// 99th percentile search latency (µs).
     pub p99_us: f64,
+    /// 99th percentile latency (µs) of the handoff / not-solved intent check (0 when off).
+    pub intent_p99_us: f64,
+    /// What the bot does at the configured thresholds (percentages of in-scope and of `oos`
+    /// queries).
+    pub outcomes: Outcomes,
+    /// Phrasings kept per label (few-shot runs), `None` for the whole knowledge base.
+    pub per_entry: Option<usize>,
+    /// The seeds the figures are the mean over (empty for one run on the whole KB).
+    pub seeds: Vec<u64>,
+}
+
+/// What the bot does at the configured thresholds, in percent: for in-scope queries
+/// `answered_right + answered_wrong + suggested_right + suggested_wrong + handoff + escalated
+/// = 100` (`not_solved` counts as escalated), and for `oos` queries `oos_answered +
+/// oos_suggested + oos_handoff + oos_escalated = 100`. `None` where there are no such queries.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Outcomes {
+    /// The thresholds used.
+    pub answer_threshold: f64,
+    /// The "did you mean" threshold used.
+    pub suggest_threshold: f64,
+    /// In scope, answered with the right entry.
+    pub answered_right: Option<f64>,
+    /// In scope, answered with a wrong entry.
+    pub answered_wrong: Option<f64>,
+    /// In scope, "did you mean" with the right entry among the choices.
+    pub suggested_right: Option<f64>,
+    /// In scope, "did you mean" without it.
+    pub suggested_wrong: Option<f64>,
+    /// In scope, taken for a request for a person.
+    pub handoff: Option<f64>,
+    /// In scope, escalated (nothing close enough, or taken for "not solved").
+    pub escalated: Option<f64>,
+    /// `oos`, answered.
+    pub oos_answered: Option<f64>,
+    /// `oos`, "did you mean".
+    pub oos_suggested: Option<f64>,
+    /// `oos`, taken for a request for a person.
+    pub oos_handoff: Option<f64>,
+    /// `oos`, escalated.
+    pub oos_escalated: Option<f64>,
 }
 
 /// What the matcher said about one test query.
@@ -90,33 +134,95 @@ pub struct Prediction {
     pub predicted: String,
     /// Its confidence.
     pub score: f64,
+    /// What the bot does at the configured thresholds.
+    pub action: Action,
+    /// For a "did you mean": whether the gold entry is among the choices.
+    pub suggested_right: bool,
 }
 
-fn predict(kb: &Kb, qs: &[LabeledQuery]) -> (Vec<Prediction>, Vec<f64>) {
+/// How a run queries the knowledge base: the thresholds of the bot and its intents.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// The configured thresholds.
+    pub thresholds: Thresholds,
+    /// The handoff / not-solved intents, when the bot checks them (it does).
+    pub intents: Option<Intents>,
+}
+
+fn predict(
+    kb: &Kb,
+    qs: &[LabeledQuery],
+    opts: &RunOptions,
+) -> (Vec<Prediction>, Vec<f64>, Vec<f64>) {
     let mut preds = Vec::with_capacity(qs.len());
     let mut lat = Vec::with_capacity(qs.len());
+    let mut ilat = Vec::with_capacity(qs.len());
+    let t = &opts.thresholds;
+    let limit = t.suggestions * 3;
     for q in qs {
-        let t = Instant::now();
+        // The matcher alone is timed (the latency target is the matcher's), the intent
+        // check apart.
+        let start = Instant::now();
         let hits = kb.search(
             &q.text,
             &SearchOptions {
-                limit: 1,
+                limit: limit.max(5),
                 lang: None,
             },
         );
-        lat.push(t.elapsed().as_secs_f64() * 1e6);
+        lat.push(start.elapsed().as_secs_f64() * 1e6);
+        let start = Instant::now();
+        let d = decide(kb, opts.intents.as_ref(), &q.text, None, t, limit);
+        if opts.intents.is_some() {
+            ilat.push(start.elapsed().as_secs_f64() * 1e6 - lat[lat.len() - 1]);
+        }
+        debug_assert_eq!(d.hits.first().map(|h| &h.id), hits.first().map(|h| &h.id));
         let (p, s) = hits
             .first()
             .map(|h| (h.id.clone(), h.confidence as f64))
             .unwrap_or_default();
+        let suggested_right = d.suggested.iter().any(|i| d.hits[*i].id == q.label);
         preds.push(Prediction {
             text: q.text.clone(),
             gold: q.label.clone(),
             predicted: p,
             score: s,
+            action: d.action,
+            suggested_right,
         });
     }
-    (preds, lat)
+    (preds, lat, ilat)
+}
+
+fn outcomes(preds: &[Prediction], t: &Thresholds) -> Outcomes {
+    let share = |ps: &[&Prediction], f: &dyn Fn(&Prediction) -> bool| {
+        (!ps.is_empty())
+            .then(|| 100.0 * ps.iter().filter(|p| f(p)).count() as f64 / ps.len() as f64)
+    };
+    let ins: Vec<&Prediction> = preds.iter().filter(|p| p.gold != "oos").collect();
+    let oos: Vec<&Prediction> = preds.iter().filter(|p| p.gold == "oos").collect();
+    Outcomes {
+        answer_threshold: t.answer as f64,
+        suggest_threshold: t.suggest as f64,
+        answered_right: share(&ins, &|p| {
+            p.action == Action::Answer && p.predicted == p.gold
+        }),
+        answered_wrong: share(&ins, &|p| {
+            p.action == Action::Answer && p.predicted != p.gold
+        }),
+        suggested_right: share(&ins, &|p| p.action == Action::Suggest && p.suggested_right),
+        suggested_wrong: share(&ins, &|p| p.action == Action::Suggest && !p.suggested_right),
+        handoff: share(&ins, &|p| p.action == Action::Handoff),
+        escalated: share(&ins, &|p| {
+            matches!(p.action, Action::Escalate | Action::NotSolved)
+        }),
+        oos_answered: share(&oos, &|p| p.action == Action::Answer),
+        oos_suggested: share(&oos, &|p| p.action == Action::Suggest),
+        oos_handoff: share(&oos, &|p| p.action == Action::Handoff),
+        oos_escalated: share(&oos, &|p| {
+            matches!(p.action, Action::Escalate | Action::NotSolved)
+        }),
+    }
 }
 
 fn auroc(pos: &[f64], neg: &[f64]) -> Option<f64> {
@@ -170,7 +276,18 @@ pub fn evaluate(
     tune: Option<&[LabeledQuery]>,
     test: &[LabeledQuery],
 ) -> (EvalReport, Vec<Prediction>) {
-    let (preds, mut lat) = predict(kb, test);
+    evaluate_with(kb, build_ms, tune, test, &RunOptions::default())
+}
+
+/// [`evaluate`] with the bot's thresholds and intents, for the outcome figures.
+pub fn evaluate_with(
+    kb: &Kb,
+    build_ms: f64,
+    tune: Option<&[LabeledQuery]>,
+    test: &[LabeledQuery],
+    opts: &RunOptions,
+) -> (EvalReport, Vec<Prediction>) {
+    let (preds, mut lat, mut ilat) = predict(kb, test, opts);
     let ins: Vec<&Prediction> = preds.iter().filter(|p| p.gold != "oos").collect();
     let closed = (!ins.is_empty()).then(|| {
         100.0 * ins.iter().filter(|p| p.predicted == p.gold).count() as f64 / ins.len() as f64
@@ -183,7 +300,7 @@ pub fn evaluate(
         .collect();
     let au = auroc(&pos, &neg);
     let threshold = tune.and_then(|t| {
-        let (tp, _) = predict(kb, t);
+        let (tp, _, _) = predict(kb, t, opts);
         if !tp.iter().any(|p| p.gold == "oos") || !tp.iter().any(|p| p.gold != "oos") {
             return None;
         }
@@ -210,6 +327,7 @@ pub fn evaluate(
         None => (None, None, None),
     };
     lat.sort_by(|a, b| a.total_cmp(b));
+    ilat.sort_by(|a, b| a.total_cmp(b));
     let pct = |q: f64| percentile(&lat, q);
     (
         EvalReport {
@@ -223,6 +341,10 @@ pub fn evaluate(
             build_ms,
             p50_us: pct(0.5),
             p99_us: pct(0.99),
+            intent_p99_us: percentile(&ilat, 0.99),
+            outcomes: outcomes(&preds, &opts.thresholds),
+            per_entry: None,
+            seeds: Vec::new(),
         },
         preds,
     )
@@ -246,7 +368,7 @@ pub fn leave_one_out(rows: &[LabeledQuery]) -> Result<(EvalReport, Vec<Predictio
         let t = Instant::now();
         let kb = Kb::from_labeled(rest)?;
         build_ms += t.elapsed().as_secs_f64() * 1e3;
-        let (mut p, l) = predict(&kb, std::slice::from_ref(q));
+        let (mut p, l, _) = predict(&kb, std::slice::from_ref(q), &RunOptions::default());
         preds.append(&mut p);
         lat.extend(l);
     }
@@ -266,8 +388,127 @@ pub fn leave_one_out(rows: &[LabeledQuery]) -> Result<(EvalReport, Vec<Predictio
         build_ms: build_ms / rows.len().max(1) as f64,
         p50_us: percentile(&lat, 0.5),
         p99_us: percentile(&lat, 0.99),
+        intent_p99_us: 0.0,
+        outcomes: outcomes(&preds, &Thresholds::default()),
+        per_entry: None,
+        seeds: Vec::new(),
     };
     Ok((report, preds))
+}
+
+/// A small deterministic generator (SplitMix64), so a seed means the same subsample on
+/// every machine and every release.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce5_e4b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Keeps `n` phrasings per label (all of a label that has fewer), chosen at random by
+/// `seed`: the same seed always keeps the same rows. Rows keep their order in the file.
+pub fn subsample(rows: &[LabeledQuery], n: usize, seed: u64) -> Vec<LabeledQuery> {
+    let mut by_label: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_label.entry(r.label.as_str()).or_default().push(i);
+    }
+    let mut rng = SplitMix(seed);
+    let mut keep = vec![false; rows.len()];
+    for idx in by_label.values_mut() {
+        // Partial Fisher-Yates: the first n are a uniform sample.
+        for k in 0..n.min(idx.len()) {
+            let j = k + rng.below(idx.len() - k);
+            idx.swap(k, j);
+            keep[idx[k]] = true;
+        }
+    }
+    rows.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(r, _)| r.clone())
+        .collect()
+}
+
+/// The mean of several reports (one per seed) field by field; a figure undefined in any run
+/// is undefined in the mean.
+pub fn mean(reports: &[EvalReport]) -> Option<EvalReport> {
+    let first = reports.first()?;
+    let n = reports.len() as f64;
+    let m = |f: &dyn Fn(&EvalReport) -> Option<f64>| -> Option<f64> {
+        reports.iter().map(f).sum::<Option<f64>>().map(|s| s / n)
+    };
+    let v = |f: &dyn Fn(&EvalReport) -> f64| reports.iter().map(f).sum::<f64>() / n;
+    let o = |f: &dyn Fn(&Outcomes) -> Option<f64>| m(&|r| f(&r.outcomes));
+    Some(EvalReport {
+        closed_set_accuracy: m(&|r| r.closed_set_accuracy),
+        auroc: m(&|r| r.auroc),
+        threshold: m(&|r| r.threshold),
+        in_scope_accuracy: m(&|r| r.in_scope_accuracy),
+        oos_recall: m(&|r| r.oos_recall),
+        overall_accuracy: m(&|r| r.overall_accuracy),
+        queries: first.queries,
+        build_ms: v(&|r| r.build_ms),
+        p50_us: v(&|r| r.p50_us),
+        p99_us: v(&|r| r.p99_us),
+        intent_p99_us: v(&|r| r.intent_p99_us),
+        outcomes: Outcomes {
+            answer_threshold: first.outcomes.answer_threshold,
+            suggest_threshold: first.outcomes.suggest_threshold,
+            answered_right: o(&|x| x.answered_right),
+            answered_wrong: o(&|x| x.answered_wrong),
+            suggested_right: o(&|x| x.suggested_right),
+            suggested_wrong: o(&|x| x.suggested_wrong),
+            handoff: o(&|x| x.handoff),
+            escalated: o(&|x| x.escalated),
+            oos_answered: o(&|x| x.oos_answered),
+            oos_suggested: o(&|x| x.oos_suggested),
+            oos_handoff: o(&|x| x.oos_handoff),
+            oos_escalated: o(&|x| x.oos_escalated),
+        },
+        per_entry: first.per_entry,
+        seeds: reports
+            .iter()
+            .flat_map(|r| r.seeds.iter().copied())
+            .collect(),
+    })
+}
+
+/// The few-shot protocol: for each seed, keeps `per_entry` phrasings per label of `kb_rows`,
+/// builds the matcher from those alone, evaluates it on `test` (threshold chosen on `tune`)
+/// and returns the mean over seeds, with the predictions of the first seed.
+pub fn few_shot(
+    kb_rows: &[LabeledQuery],
+    per_entry: usize,
+    seeds: &[u64],
+    tune: Option<&[LabeledQuery]>,
+    test: &[LabeledQuery],
+    opts: &RunOptions,
+) -> Result<(EvalReport, Vec<Prediction>), KbError> {
+    let seeds = if seeds.is_empty() { &[0][..] } else { seeds };
+    let mut reports = Vec::new();
+    let mut first = None;
+    for seed in seeds {
+        let rows = subsample(kb_rows, per_entry, *seed);
+        let start = Instant::now();
+        let kb = Kb::from_labeled(rows)?;
+        let build_ms = start.elapsed().as_secs_f64() * 1e3;
+        let (mut r, p) = evaluate_with(&kb, build_ms, tune, test, opts);
+        r.per_entry = Some(per_entry);
+        r.seeds = vec![*seed];
+        reports.push(r);
+        first.get_or_insert(p);
+    }
+    let report = mean(&reports).expect("at least one seed");
+    Ok((report, first.unwrap_or_default()))
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {

@@ -238,6 +238,7 @@ impl Kb {
         files.retain(|f| f.parent() != Some(dir));
         files.sort();
         let mut entries = Vec::new();
+        let mut titles: Vec<String> = Vec::new();
         let mut problems = Vec::new();
         if files.is_empty() {
             problems.push(problem(
@@ -257,7 +258,21 @@ impl Kb {
                 source,
             })?;
             match String::from_utf8(bytes) {
-                Ok(t) => parse_file(f, &t, &lang, &mut entries, &mut problems),
+                Ok(t) => {
+                    let before = entries.len();
+                    parse_file(f, &t, &lang, &mut entries, &mut problems);
+                    // The file's `# Title` (the last one above each entry) is a weaker field.
+                    let lines: Vec<&str> = t.lines().collect();
+                    for e in &entries[before..] {
+                        let upto = e.source.as_ref().map_or(0, |s| s.line.min(lines.len()));
+                        let title = lines[..upto]
+                            .iter()
+                            .rev()
+                            .find_map(|l| l.trim_end().strip_prefix("# "))
+                            .unwrap_or("");
+                        titles.push(title.trim().to_owned());
+                    }
+                }
                 Err(e) => {
                     let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                     let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
@@ -266,11 +281,32 @@ impl Kb {
             }
         }
         check_across(&entries, &mut problems);
+        // A team's own synonym sets, beside the built-in ones.
+        let mut synonyms = crate::synonyms::Synonyms::builtin();
+        let syn_file = dir.join("synonyms.toml");
+        if syn_file.is_file() {
+            match std::fs::read_to_string(&syn_file) {
+                Ok(t) => {
+                    if let Err(mut p) = synonyms.add_toml(&syn_file, &t) {
+                        problems.append(&mut p);
+                    }
+                }
+                Err(e) => problems.push(problem(&syn_file, 0, format!("cannot read: {e}"))),
+            }
+        }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(KbError::Invalid(problems));
         }
-        Kb::from_entries(entries)
+        let weak = entries
+            .iter()
+            .zip(&titles)
+            .map(|(e, t)| crate::index::WeakFields {
+                meta: format!("{t} {}", e.tags.join(" ")),
+                answer: e.answer.clone(),
+            })
+            .collect();
+        Kb::build(entries, synonyms, Some(weak))
     }
 
     /// Loads a `text,label` CSV as a knowledge base: each label one entry (id = label), each
@@ -293,7 +329,7 @@ impl Kb {
         for r in rows {
             by_label.entry(r.label).or_default().push(r.text);
         }
-        Kb::from_entries(
+        Kb::build(
             by_label
                 .into_iter()
                 .map(|(label, questions)| Entry {
@@ -306,6 +342,9 @@ impl Kb {
                     source: None,
                 })
                 .collect(),
+            crate::synonyms::Synonyms::builtin(),
+            // The answer of a CSV entry is its label: not something to match on.
+            None,
         )
     }
 }

@@ -1,9 +1,12 @@
 #![doc = include_str!("../README.md")]
 
+pub mod decide;
 pub mod eval;
 mod format;
 mod index;
+pub mod intents;
 pub mod normalize;
+pub mod synonyms;
 
 use std::fmt;
 use std::path::PathBuf;

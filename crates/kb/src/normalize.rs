@@ -49,6 +49,75 @@ const ET_STOP: &[&str] = &[
     "aitah",
 ];
 
+/// Negations: never light words, since "not helpful" and "helpful" mean opposite things.
+const NEGATIONS: &[&str] = &[
+    "no", "not", "nope", "never", "dont", "didnt", "doesnt", "isnt", "wont", "cant", "aint",
+    "nothing", "ne", "nei", "nieko", "niekas", "ei", "pole", "mitte",
+];
+
+/// Whether a folded word is a negation ("not", "didnt", "ne", "ei", "pole").
+pub fn is_negation(word: &str) -> bool {
+    NEGATIONS.contains(&word)
+}
+
+/// Words that add urgency or politeness but no topic, in any of the languages.
+const FILLERS: &[&str] = &[
+    "now",
+    "pls",
+    "plz",
+    "asap",
+    "right",
+    "immediately",
+    "just",
+    "ok",
+    "okay",
+    "hey",
+    "who",
+    "which",
+    "here",
+    "there",
+    "then",
+    "really",
+    "kindly",
+    "dabar",
+    "prasom",
+    "greiciau",
+    "skubiai",
+    "nors",
+    "kas",
+    "kuo",
+    "kohe",
+    "kiiresti",
+    "ometi",
+];
+
+/// Whether `lang` is a language the normaliser knows (en, lt, et).
+pub fn is_known_language(lang: &str) -> bool {
+    matches!(lang, "en" | "lt" | "et")
+}
+
+/// Whether a folded word only adds urgency or politeness ("now", "pls", "skubiai", "kohe").
+pub fn is_filler(word: &str) -> bool {
+    FILLERS.contains(&word)
+}
+
+/// Whether a folded word is a function word of `lang` (stop words, greetings, "please"),
+/// which carries less meaning than a content word. Negations are never function words.
+pub fn is_function_word(word: &str, lang: &str) -> bool {
+    if NEGATIONS.contains(&word) {
+        return false;
+    }
+    if FILLERS.contains(&word) {
+        return true;
+    }
+    let list = match lang {
+        "lt" => LT_STOP,
+        "et" => ET_STOP,
+        _ => EN_STOP,
+    };
+    list.contains(&word)
+}
+
 const LT_END: &[&str] = &[
     "iausiai", "iausias", "omis", "amis", "emis", "imis", "uose", "ose", "ams", "ims", "ais",
     "ius", "ias", "iai", "ios", "iu", "io", "as", "is", "ys", "us", "os", "es", "ai", "ei", "ui",

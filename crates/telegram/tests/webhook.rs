@@ -138,13 +138,14 @@ async fn the_webhook_is_registered_and_a_question_gets_its_answer() {
     let store = MemoryStore::new();
     let bot = Bot::start(&tg, store.clone()).await;
 
-    // setWebhook: the URL, the secret, messages and button presses, pending updates kept.
+    // setWebhook: the URL, the secret, messages, button presses and blocks, pending updates
+    // kept.
     let set = tg.wait_for(|r| r.is("setWebhook") && r.ok).await;
     assert_eq!(set.str_param("url"), Some(bot.url.as_str()));
     assert_eq!(set.str_param("secret_token"), Some(SECRET));
     assert_eq!(
         set.body.get("allowed_updates"),
-        Some(&json!(["message", "callback_query"])),
+        Some(&json!(["message", "callback_query", "my_chat_member"])),
         "{set:?}"
     );
     assert_eq!(

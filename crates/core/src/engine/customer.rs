@@ -8,10 +8,11 @@ use super::flood::Flood;
 use super::payload::{PRESSED, Payload, pressed};
 use super::unit::{Effect, Unit};
 use super::{EngineError, Handled, MAX_QUERY_CHARS, MAX_SUBJECT_CHARS, one_line, truncate_chars};
-use crate::fold::{contains_phrase, fold};
+use crate::fold::fold;
 use crate::outbox::Delivery;
 use crate::texts::Text;
 use crate::types::*;
+use frontdesk_kb::intents::Intent;
 
 /// Parses a typed survey score ("4", "4/5", "⭐4").
 pub(super) fn typed_score(s: &str) -> Option<i64> {
@@ -356,35 +357,30 @@ impl Unit<'_> {
             _ => {}
         }
         let folded = fold(text);
-        if let ConversationState::Answered { reply } = customer.state {
-            let unhappy = self
-                .e
-                .not_solved
-                .iter()
-                .any(|p| contains_phrase(&folded, p));
-            let handoff = self.e.handoff.iter().any(|p| contains_phrase(&folded, p));
-            if unhappy || handoff {
-                let previous = self.tx.bot_reply(reply).await?;
-                self.tx
-                    .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, self.now)
-                    .await?;
-                let (subject, tried) = match previous {
-                    Some(r) => {
-                        let entry = r.entry_id.unwrap_or_default();
-                        let said = one_line(text);
-                        let vars = [("entry", entry.as_str()), ("said", &said)];
-                        let tried = self.e.desk_text(Text::TriedAnswerCustomerSaid, &vars);
-                        (r.question, tried)
-                    }
-                    None => (
-                        text.to_owned(),
-                        self.e.desk_text(Text::TriedUnhelpfulAnswer, &[]),
-                    ),
-                };
-                return self.escalate(customer, lang, Some(&subject), &tried).await;
-            }
+        let intent = self.e.intents.detect(text, Some(lang)).map(|m| m.intent);
+        if let ConversationState::Answered { reply } = customer.state
+            && intent.is_some()
+        {
+            let previous = self.tx.bot_reply(reply).await?;
+            self.tx
+                .set_bot_reply_feedback(reply, customer.id, Feedback::NotSolved, self.now)
+                .await?;
+            let (subject, tried) = match previous {
+                Some(r) => {
+                    let entry = r.entry_id.unwrap_or_default();
+                    let said = one_line(text);
+                    let vars = [("entry", entry.as_str()), ("said", &said)];
+                    let tried = self.e.desk_text(Text::TriedAnswerCustomerSaid, &vars);
+                    (r.question, tried)
+                }
+                None => (
+                    text.to_owned(),
+                    self.e.desk_text(Text::TriedUnhelpfulAnswer, &[]),
+                ),
+            };
+            return self.escalate(customer, lang, Some(&subject), &tried).await;
         }
-        if self.e.handoff.iter().any(|p| contains_phrase(&folded, p)) {
+        if intent == Some(Intent::Handoff) {
             let tried = self.e.desk_text(Text::TriedAskedForPerson, &[]);
             return self.escalate(customer, lang, None, &tried).await;
         }
@@ -607,8 +603,7 @@ impl Unit<'_> {
                 !folded.is_empty()
                     && !m.body.starts_with('/')
                     && !m.body.starts_with(PRESSED)
-                    && !e.handoff.iter().any(|p| contains_phrase(&folded, p))
-                    && !e.not_solved.iter().any(|p| contains_phrase(&folded, p))
+                    && e.intents.detect(&m.body, None).is_none()
                     && !e
                         .greetings
                         .iter()

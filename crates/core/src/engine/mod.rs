@@ -31,6 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use frontdesk_kb::Kb;
+use frontdesk_kb::intents::{Intent, Intents};
 use tracing::{debug, instrument, warn};
 
 use crate::config::EngineConfig;
@@ -95,8 +96,8 @@ pub struct TickReport {
 pub struct Engine {
     cfg: EngineConfig,
     texts: Texts,
-    handoff: Vec<String>,
-    not_solved: Vec<String>,
+    /// Requests for a person and "that did not help", built in and configured.
+    intents: Intents,
     greetings: Vec<(String, String)>,
     thanks: Vec<(String, String)>,
     store: Arc<dyn Store>,
@@ -121,6 +122,18 @@ fn truncate_chars(s: &str, n: usize) -> String {
 /// `s` with every run of whitespace (newlines included) made one space.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The built-in handoff / not-solved phrasings extended by the configured ones.
+fn build_intents(c: &crate::config::ConversationConfig) -> Intents {
+    let mut intents = Intents::builtin();
+    for (lang, ps) in &c.handoff_phrases {
+        intents = intents.with_extra(lang, Intent::Handoff, ps);
+    }
+    for (lang, ps) in &c.not_solved_phrases {
+        intents = intents.with_extra(lang, Intent::NotSolved, ps);
+    }
+    intents
 }
 
 /// The unit-of-work key of a customer: their units run one at a time, on every replica.
@@ -164,13 +177,6 @@ impl Engine {
                 cfg.outbox.retry_horizon_minutes, cfg.outbox.claim_seconds
             )));
         }
-        let collect = |m: &std::collections::BTreeMap<String, Vec<String>>| {
-            m.values()
-                .flatten()
-                .map(|p| fold(p))
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-        };
         let by_lang = |m: &std::collections::BTreeMap<String, Vec<String>>| {
             m.iter()
                 .flat_map(|(lang, ps)| ps.iter().map(move |p| (fold(p), lang.clone())))
@@ -187,8 +193,7 @@ impl Engine {
         Ok(Engine {
             greetings: by_lang(&cfg.conversation.greetings),
             thanks: by_lang(&cfg.conversation.thanks),
-            handoff: collect(&cfg.conversation.handoff_phrases),
-            not_solved: collect(&cfg.conversation.not_solved_phrases),
+            intents: build_intents(&cfg.conversation),
             texts,
             cfg,
             store,
