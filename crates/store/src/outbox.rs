@@ -35,6 +35,9 @@ fn row_of(r: &AnyRow) -> StoreResult<NewOutbound> {
     })
 }
 
+/// Rows marked delivered by one statement at most.
+const DELIVERED_BATCH: usize = 256;
+
 const OUT_COLS: &str = "id, queue, platform, body, ticket_id, created_at, attempts";
 
 #[async_trait]
@@ -137,26 +140,40 @@ impl OutboxStore for SqlStore {
 
     async fn outbox_delivered(
         &self,
-        id: OutboxId,
-        platform_msg_id: Option<&str>,
+        rows: &[(OutboxId, Option<String>)],
         now: Timestamp,
-    ) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "UPDATE outbox SET status = 1, platform_msg_id = $1, done_at = $2, \
-             claimed_by = NULL, claimed_until = NULL WHERE id = $3 \
-             RETURNING (SELECT COUNT(*) FROM outbox b WHERE b.queue = outbox.queue \
-                 AND b.status = 0 AND b.id <> outbox.id) AS behind",
-        )
-        .bind(platform_msg_id)
-        .bind(now.0)
-        .bind(id.0)
-        .fetch_optional(&mut *self.conn().await?)
-        .await
-        .sql()?;
-        match r {
-            Some(r) => Ok(r.try_get::<i64, _>("behind").sql()? > 0),
-            None => Ok(false),
+    ) -> StoreResult<Vec<bool>> {
+        let mut behind = std::collections::HashMap::new();
+        for chunk in rows.chunks(DELIVERED_BATCH) {
+            // $1 the time, then the pairs (id, message id): $2, $3, $4, $5, ...
+            let whens: Vec<String> = (0..chunk.len())
+                .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
+                .collect();
+            let ids: Vec<String> = (0..chunk.len())
+                .map(|i| format!("${}", 2 + 2 * i))
+                .collect();
+            let q = sql!(
+                "UPDATE outbox SET status = 1, done_at = $1, claimed_by = NULL, \
+                 claimed_until = NULL, platform_msg_id = CASE id {} END \
+                 WHERE id IN ({}) \
+                 RETURNING id, (SELECT COUNT(*) FROM outbox b WHERE b.queue = outbox.queue \
+                     AND b.status = 0 AND b.id <> outbox.id) AS behind",
+                whens.join(" "),
+                ids.join(", ")
+            );
+            let mut query = sqlx::query(q).bind(now.0);
+            for (id, msg) in chunk {
+                query = query.bind(id.0).bind(msg.clone());
+            }
+            for r in query.fetch_all(&mut *self.conn().await?).await.sql()? {
+                let id: i64 = r.try_get("id").sql()?;
+                behind.insert(id, r.try_get::<i64, _>("behind").sql()? > 0);
+            }
         }
+        Ok(rows
+            .iter()
+            .map(|(id, _)| behind.get(&id.0).copied().unwrap_or(false))
+            .collect())
     }
 
     async fn outbox_retry(

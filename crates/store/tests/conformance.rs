@@ -83,6 +83,7 @@ conformance!(
     outbox_rows_are_claimed_by_one_dispatcher,
     outbox_retry_failure_depth_and_ticket_view,
     dead_letters_are_kept_once,
+    deliveries_are_recorded_in_groups,
     rows_are_claimed_at_enqueue_unless_one_is_ahead,
     nul_bytes_are_stored_alike,
 );
@@ -213,13 +214,15 @@ async fn outbox_delivers_each_queue_in_order_one_claim_at_a_time(s: Arc<dyn Stor
             .unwrap()
             .is_empty()
     );
-    s.outbox_delivered(first[0].id, Some("m1"), T0)
+    s.outbox_delivered(&[(first[0].id, Some("m1".to_owned()))], T0)
         .await
         .unwrap();
     let next = s.claim_due("d2", T0, 10_000, 10, None).await.unwrap();
     assert_eq!(next.iter().map(text_of).collect::<Vec<_>>(), ["a2"]);
     // A filter by queue.
-    s.outbox_delivered(first[1].id, None, T0).await.unwrap();
+    s.outbox_delivered(&[(first[1].id, None)], T0)
+        .await
+        .unwrap();
     let only_b = s
         .claim_due("d3", T0, 10_000, 10, Some(&["b".to_owned()]))
         .await
@@ -344,7 +347,7 @@ async fn outbox_retry_failure_depth_and_ticket_view(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(next.iter().map(text_of).collect::<Vec<_>>(), ["x2"]);
-    s.outbox_delivered(next[0].id, Some("77"), T0)
+    s.outbox_delivered(&[(next[0].id, Some("77".to_owned()))], T0)
         .await
         .unwrap();
     assert_eq!(s.ticket_outbox(t.id).await.unwrap().len(), 1);
@@ -380,14 +383,40 @@ async fn rows_are_claimed_at_enqueue_unless_one_is_ahead(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(!c_claimed);
-    s.outbox_delivered(a, None, T0).await.unwrap();
+    s.outbox_delivered(&[(a, None)], T0).await.unwrap();
     // Released without an attempt (it waited behind one that must wait).
     s.outbox_retry(b, T0, None).await.unwrap();
     let next = s.claim_due("other", T0, 1000, 10, None).await.unwrap();
     assert_eq!((next[0].id, next[0].attempts), (b, 0));
-    s.outbox_delivered(b, None, T0).await.unwrap();
+    s.outbox_delivered(&[(b, None)], T0).await.unwrap();
     let next = s.claim_due("other", T0, 1000, 10, None).await.unwrap();
     assert_eq!(next[0].id, c);
+}
+
+async fn deliveries_are_recorded_in_groups(s: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for (q, text) in [("g1", "a"), ("g2", "b"), ("g1", "c")] {
+        ids.push(
+            s.enqueue(&outbound(q, None, text, T0), None)
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+    let heads = s.claim_due("d", T0, 10_000, 10, None).await.unwrap();
+    assert_eq!(heads.len(), 2);
+    let rows: Vec<_> = heads
+        .iter()
+        .map(|h| (h.id, Some(format!("m{}", h.id.0))))
+        .collect();
+    // g1 has "c" behind its head, g2 nothing.
+    let behind = s.outbox_delivered(&rows, T0).await.unwrap();
+    let by_id: std::collections::HashMap<_, _> = heads.iter().map(|h| h.id).zip(behind).collect();
+    assert!(by_id[&ids[0]]);
+    assert!(!by_id[&ids[1]]);
+    let next = s.claim_due("d", T0, 10_000, 10, None).await.unwrap();
+    assert_eq!(next.iter().map(text_of).collect::<Vec<_>>(), ["c"]);
+    assert!(s.outbox_delivered(&[], T0).await.unwrap().is_empty());
 }
 
 async fn dead_letters_are_kept_once(s: Arc<dyn Store>) {

@@ -281,10 +281,7 @@ impl Engine {
         o: &Outbound,
         platform_msg_id: Option<&str>,
     ) -> Result<Outcome, EngineError> {
-        let behind = self
-            .store
-            .outbox_delivered(o.id, platform_msg_id, self.clock.now())
-            .await?;
+        let behind = self.record_delivery(o.id, platform_msg_id).await?;
         Ok(Outcome::Delivered(behind))
     }
 

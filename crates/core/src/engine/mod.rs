@@ -18,6 +18,7 @@
 //!
 //! See DESIGN.md, "Conversation flow".
 
+mod acks;
 mod commands;
 mod customer;
 mod dispatch;
@@ -108,6 +109,8 @@ pub struct Engine {
     metrics: Arc<Metrics>,
     /// Who this Engine is when it claims outbox rows (unique per process and Engine).
     holder: String,
+    /// Deliveries waiting to be recorded in a group.
+    acks: acks::Acks,
 }
 
 /// Cuts `s` to `n` characters, marking the cut with an ellipsis.
@@ -203,6 +206,7 @@ impl Engine {
             flood: FloodGuard::default(),
             metrics: Arc::new(Metrics::default()),
             holder,
+            acks: acks::Acks::default(),
         })
     }
 

@@ -261,14 +261,14 @@ pub trait OutboxStore: Send + Sync {
         limit: usize,
         queues: Option<&[String]>,
     ) -> StoreResult<Vec<Outbound>>;
-    /// Marks a row delivered, with the platform's message id. Returns whether other pending
-    /// rows of its queue wait behind it.
+    /// Marks rows delivered, each with the platform's message id, in one statement (the
+    /// dispatcher groups the deliveries that finish together). Returns, for each row in
+    /// order, whether other pending rows of its queue wait behind it.
     async fn outbox_delivered(
         &self,
-        id: OutboxId,
-        platform_msg_id: Option<&str>,
+        rows: &[(OutboxId, Option<String>)],
         now: Timestamp,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Vec<bool>>;
     /// Releases a row for another attempt at `next_at`; with an `error`, counting a failed
     /// attempt (without, the row was not tried: it waits behind one that was).
     async fn outbox_retry(

@@ -182,7 +182,7 @@ macro_rules! all_data {
         delegate!($ty, OutboxStore {
             fn enqueue(&self, row: &NewOutbound, claim: Option<(&str, Timestamp)>) -> (OutboxId, bool);
             fn claim_due(&self, holder: &str, now: Timestamp, claim_ms: i64, limit: usize, queues: Option<&[String]>) -> Vec<Outbound>;
-            fn outbox_delivered(&self, id: OutboxId, platform_msg_id: Option<&str>, now: Timestamp) -> bool;
+            fn outbox_delivered(&self, rows: &[(OutboxId, Option<String>)], now: Timestamp) -> Vec<bool>;
             fn outbox_retry(&self, id: OutboxId, next_at: Timestamp, error: Option<&str>) -> ();
             fn outbox_failed(&self, id: OutboxId, error: &str, now: Timestamp) -> ();
             fn outbox_depth(&self) -> Vec<OutboxDepth>;

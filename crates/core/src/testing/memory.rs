@@ -853,20 +853,27 @@ impl OutboxStore for MemoryStore {
 
     async fn outbox_delivered(
         &self,
-        id: OutboxId,
-        platform_msg_id: Option<&str>,
+        rows: &[(OutboxId, Option<String>)],
         now: Timestamp,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Vec<bool>> {
         self.with(|s| {
-            let r = s.row_mut(id)?;
-            r.status = OutboxStatus::Delivered;
-            r.done_at = Some(now.millis());
-            r.claim = None;
-            r.platform_msg_id = platform_msg_id.map(str::to_owned);
-            let queue = r.row.queue.clone();
-            Ok(s.outbox
+            let mut queues = Vec::new();
+            for (id, platform_msg_id) in rows {
+                let r = s.row_mut(*id)?;
+                r.status = OutboxStatus::Delivered;
+                r.done_at = Some(now.millis());
+                r.claim = None;
+                r.platform_msg_id = platform_msg_id.clone();
+                queues.push(r.row.queue.clone());
+            }
+            Ok(queues
                 .iter()
-                .any(|o| o.row.queue == queue && o.status == OutboxStatus::Pending))
+                .map(|q| {
+                    s.outbox
+                        .iter()
+                        .any(|o| o.row.queue == *q && o.status == OutboxStatus::Pending)
+                })
+                .collect())
         })
         .await
     }
