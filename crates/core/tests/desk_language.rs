@@ -7,21 +7,10 @@ use std::sync::Arc;
 use frontdesk_core::testing::{ManualClock, MemoryStore, RecordingChannel};
 use frontdesk_core::texts::{Audience, Text, builtin};
 use frontdesk_core::*;
-use frontdesk_kb::{Entry, Kb};
+use frontdesk_kb::Kb;
 
-const T0: Timestamp = Timestamp(1_764_000_000_000);
-
-fn entry(id: &str, lang: &str, questions: &[&str], answer: &str) -> Entry {
-    Entry {
-        id: id.into(),
-        lang: lang.into(),
-        questions: questions.iter().map(|q| (*q).to_owned()).collect(),
-        answer: answer.into(),
-        tags: Vec::new(),
-        follow_ups: Vec::new(),
-        source: None,
-    }
-}
+mod common;
+use common::{T0, entry};
 
 fn kb() -> Kb {
     Kb::from_entries(vec![

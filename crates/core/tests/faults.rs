@@ -11,21 +11,15 @@ use frontdesk_core::testing::{
     Call, Fault, FaultyStore, ManualClock, MemoryStore, RecordingChannel,
 };
 use frontdesk_core::*;
-use frontdesk_kb::{Entry, Kb};
+use frontdesk_kb::Kb;
 
-const T0: Timestamp = Timestamp(1_764_000_000_000);
+mod common;
+use common::{T0, entry};
+
 const CLAIM_SECONDS: i64 = 2;
 
 fn kb() -> Kb {
-    let e = |id: &str, qs: &[&str], a: &str| Entry {
-        id: id.into(),
-        lang: "en".into(),
-        questions: qs.iter().map(|q| (*q).to_owned()).collect(),
-        answer: a.into(),
-        tags: Vec::new(),
-        follow_ups: Vec::new(),
-        source: None,
-    };
+    let e = |id: &str, qs: &[&str], a: &str| entry(id, "en", qs, a);
     Kb::from_entries(vec![
         e(
             "order-status",
