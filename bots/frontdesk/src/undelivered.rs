@@ -10,16 +10,8 @@ use crate::terminal::clean_line;
 
 fn what(d: &Delivery) -> String {
     match d {
-        Delivery::Send(m) => {
-            let line: String = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let mut short: String = line.chars().take(80).collect();
-            if line.chars().count() > 80 {
-                short.push('…');
-            }
-            format!("«{}»", clean_line(&short))
-        }
-        Delivery::CloseRoom => "close the room".into(),
-        Delivery::ReopenRoom => "reopen the room".into(),
+        Delivery::Send(_) => format!("«{}»", clean_line(&d.preview(80))),
+        _ => d.preview(80),
     }
 }
 

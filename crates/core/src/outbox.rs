@@ -41,6 +41,25 @@ pub enum Delivery {
     ReopenRoom,
 }
 
+impl Delivery {
+    /// The start of what it carries, for people: the text on one line, cut at `max_chars`
+    /// with an ellipsis; what it does for room actions.
+    pub fn preview(&self, max_chars: usize) -> String {
+        match self {
+            Delivery::Send(m) => {
+                let line = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let mut short: String = line.chars().take(max_chars).collect();
+                if line.chars().count() > max_chars {
+                    short.push('…');
+                }
+                short
+            }
+            Delivery::CloseRoom => "close the room".into(),
+            Delivery::ReopenRoom => "reopen the room".into(),
+        }
+    }
+}
+
 /// An outbox row to write.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewOutbound {

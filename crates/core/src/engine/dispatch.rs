@@ -16,7 +16,7 @@
 use futures_util::future::join_all;
 use tracing::{error, info, warn};
 
-use super::{Engine, EngineError, truncate_chars};
+use super::{Engine, EngineError};
 use crate::outbox::*;
 use crate::ports::ChannelError;
 use crate::texts::Text;
@@ -429,7 +429,7 @@ impl Engine {
                         .add_event(t.id, EventKind::Unreachable, None, &err, now)
                         .await?;
                     let (number, platform) = (t.number.to_string(), o.row.platform.to_string());
-                    let preview = preview(&o.row.delivery);
+                    let preview = o.row.delivery.preview(120);
                     let text = self.desk_text(
                         Text::CustomerUnreachable,
                         &[
@@ -473,7 +473,7 @@ impl Engine {
                     )
                     .await?;
                 if matches!(o.row.dest, Destination::Endpoint(_)) {
-                    let (number, preview) = (t.number.to_string(), preview(&o.row.delivery));
+                    let (number, preview) = (t.number.to_string(), o.row.delivery.preview(120));
                     let text = self.desk_text(
                         Text::NotDelivered,
                         &[("number", &number), ("reason", why), ("preview", &preview)],
@@ -500,14 +500,5 @@ impl Engine {
         };
         self.store.enqueue(&row, None).await?;
         Ok(Outcome::Failed(Some(queue)))
-    }
-}
-
-/// The start of what a row carried, for a notice.
-fn preview(d: &Delivery) -> String {
-    match d {
-        Delivery::Send(m) => truncate_chars(&super::one_line(&m.text), 120),
-        Delivery::CloseRoom => "close the room".into(),
-        Delivery::ReopenRoom => "reopen the room".into(),
     }
 }
