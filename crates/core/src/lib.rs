@@ -21,8 +21,8 @@ pub use config::{
     ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
 };
 pub use engine::{
-    AgentCommand, DispatchReport, Engine, EngineError, Handled, TickReport, transcript_line,
-    transcript_line_in,
+    AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,
+    transcript_line, transcript_line_in,
 };
 pub use outbox::{Delivery, Destination, OutboxDepth, OutboxEntry, OutboxStatus};
 pub use ports::*;

@@ -534,3 +534,40 @@ async fn nul_bytes_are_cleaned_before_anything_is_stored() {
     let msgs = h.store.customer_messages(cust.id, 5).await.unwrap();
     assert_eq!(msgs[0].body, "Where\u{FFFD} is my order?");
 }
+
+#[tokio::test]
+async fn take_retries_then_keeps_a_dead_letter_and_fails_only_when_that_fails() {
+    let pauses = std::sync::Mutex::new(Vec::new());
+    let pause = async |d: std::time::Duration| pauses.lock().unwrap().push(d);
+    // One failed attempt, then handled once.
+    let h = harness();
+    let msg = inbound(&Step::Customer("Where is my order?"), 1, None);
+    h.faulty.fail_call(1);
+    assert_eq!(
+        h.engine.take(&msg, pause).await.unwrap(),
+        Some(Handled::Done)
+    );
+    assert_eq!(h.channel.sent_to(&customer_ep()).len(), 1);
+    assert_eq!(
+        *pauses.lock().unwrap(),
+        [std::time::Duration::from_millis(500)]
+    );
+    // Every attempt fails: kept as a dead letter after 0.5 s and 1 s.
+    pauses.lock().unwrap().clear();
+    let h = harness();
+    for n in 1..=HANDLE_ATTEMPTS as u64 {
+        h.faulty.fail_call(n);
+    }
+    assert_eq!(h.engine.take(&msg, pause).await.unwrap(), None);
+    assert_eq!(h.store.dead_letters(5).await.unwrap().len(), 1);
+    assert_eq!(
+        *pauses.lock().unwrap(),
+        [500, 1000].map(std::time::Duration::from_millis)
+    );
+    // The database is down: not even the dead letter; the update is not done.
+    let h = harness();
+    h.faulty.set_down(true);
+    assert!(h.engine.take(&msg, pause).await.is_err());
+    h.faulty.set_down(false);
+    assert!(h.store.dead_letters(5).await.unwrap().is_empty());
+}

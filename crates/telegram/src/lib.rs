@@ -128,12 +128,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::StopSignal;
-use frontdesk_core::{Channel, Content, Engine, Handled, Inbound, Platform, Role, StoreError};
+use frontdesk_core::{Channel, Content, Engine, Inbound, Platform, Role, StoreError};
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, CallbackQuery, Update, UpdateKind};
 use teloxide::{ApiError, RequestError};
-use tracing::{debug, error, info, warn};
+use tracing::{debug, info, warn};
 
 use crate::channel::{TelegramChannel, not_modified};
 use crate::dispatch::Dispatcher;
@@ -142,8 +142,6 @@ use crate::inbound::{Origin, Skip, message_to_inbound, origin, party, topic_of};
 /// The Store cursor holding the next `getUpdates` offset (last processed update id + 1).
 pub const OFFSET_CURSOR: &str = "telegram.offset";
 
-/// How often a failed update is tried before it is skipped.
-const HANDLE_ATTEMPTS: u32 = 3;
 /// Longest pause between failed `getUpdates` calls.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// At stop, the longest wait for the updates still queued to be handled.
@@ -508,39 +506,17 @@ impl TelegramAdapter {
         }
     }
 
-    /// Hands an inbound update to the Engine, retrying a few times (0.5, 1, 2 s apart) when
-    /// it fails. An update that still fails is kept as a dead letter, and the customer told
-    /// their message reached us (see [`Engine::dead_letter`]). Returns `false` only when even
-    /// that failed (the database is down): the update is not done, and must come again.
+    /// Hands an inbound update to the Engine with [`Engine::take`] (attempts, then a dead
+    /// letter). Returns `false` only when even the dead letter failed (the database is down):
+    /// the update is not done, and must come again.
     async fn handle(&self, engine: &Engine, inbound: Inbound) -> bool {
-        let mut last = String::new();
-        for attempt in 1..=HANDLE_ATTEMPTS {
-            match engine.handle(inbound.clone()).await {
-                Ok(Handled::Done) => return true,
-                Ok(Handled::Duplicate) => {
-                    debug!(id = %inbound.platform_msg_id, "duplicate update: nothing changed");
-                    return true;
-                }
-                Ok(Handled::Ignored) => {
-                    debug!(id = %inbound.platform_msg_id, "update ignored by the Engine");
-                    return true;
-                }
-                Err(e) => {
-                    warn!(id = %inbound.platform_msg_id, attempt, error = %e, "handling failed");
-                    last = e.to_string();
-                    if attempt < HANDLE_ATTEMPTS {
-                        let wait = 500 * (1u64 << (attempt - 1));
-                        tokio::time::sleep(Duration::from_millis(wait)).await;
-                    }
-                }
+        match engine.take(&inbound, tokio::time::sleep).await {
+            Ok(Some(h)) => {
+                debug!(id = %inbound.platform_msg_id, handled = ?h, "update handled");
+                true
             }
-        }
-        match engine.dead_letter(&inbound, &last).await {
-            Ok(_) => true,
-            Err(e) => {
-                error!(id = %inbound.platform_msg_id, error = %e, "update neither handled nor kept: it comes again");
-                false
-            }
+            Ok(None) => true,
+            Err(_) => false,
         }
     }
 
@@ -560,7 +536,7 @@ impl TelegramAdapter {
         let from = party(&m.from, Role::Customer);
         let at = frontdesk_core::Endpoint::chat(Platform::telegram(), m.chat.id.0.to_string());
         let id = format!("member-{update_id}");
-        for attempt in 1..=HANDLE_ATTEMPTS {
+        for attempt in 1..=frontdesk_core::HANDLE_ATTEMPTS {
             match engine.set_reachable(&id, &from, &at, reachable).await {
                 Ok(_) => return true,
                 Err(e) => {

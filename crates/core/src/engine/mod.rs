@@ -14,7 +14,8 @@
 //! - [`payload`]: button payloads, formatted and parsed in one place;
 //! - [`dispatch`]: delivering the outbox, and what each permanent failure leads to;
 //! - [`flood`]: the per-customer flood limit;
-//! - [`reachability`]: a customer blocked or unblocked the bot.
+//! - [`reachability`]: a customer blocked or unblocked the bot;
+//! - [`take`]: how adapters hand updates over (attempts, then the dead letters).
 //!
 //! See DESIGN.md, "Conversation flow".
 
@@ -26,6 +27,7 @@ mod flood;
 mod payload;
 mod reachability;
 mod room;
+mod take;
 mod unit;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +47,7 @@ use crate::types::*;
 pub use commands::AgentCommand;
 pub use dispatch::DispatchReport;
 pub use room::{transcript_line, transcript_line_in};
+pub use take::HANDLE_ATTEMPTS;
 
 use flood::FloodGuard;
 use unit::Unit;
