@@ -1,0 +1,245 @@
+//! The REST side of [`FakeDiscord`]: recording every request, injected failures, and the
+//! routes of the API under `/api/v10`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::json::{bot_user, message_json, user_json};
+use super::{BOT_ID, ChannelState, Inner, Recorded};
+
+fn json_response(status: StatusCode, v: Value) -> Response {
+    (status, axum::Json(v)).into_response()
+}
+
+pub(super) async fn rest_handler(
+    State(inner): State<Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let full = uri.path().to_owned();
+    let path = full
+        .strip_prefix("/api/v10")
+        .or_else(|| full.strip_prefix("/api/v9"))
+        .unwrap_or(&full)
+        .to_owned();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let fail = inner.fail.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut record = Recorded {
+        method: method.as_str().to_owned(),
+        path: path.clone(),
+        body: body.clone(),
+        created_id: None,
+    };
+    if let Some((part, status)) = fail
+        && path.contains(&part)
+    {
+        inner
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return json_response(
+            status,
+            json!({"message": "injected failure", "code": 50001}),
+        );
+    }
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (response, created) = route(&inner, &method, &segs, &body);
+    record.created_id = created;
+    inner
+        .requests
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(record);
+    response
+}
+
+fn route(
+    inner: &Inner,
+    method: &Method,
+    segs: &[&str],
+    body: &Value,
+) -> (Response, Option<String>) {
+    let ok = |v: Value| json_response(StatusCode::OK, v);
+    let no_content = || StatusCode::NO_CONTENT.into_response();
+    let m = method.as_str();
+    match (m, segs) {
+        ("GET", ["gateway"]) => (
+            ok(json!({"url": format!("ws://{}/ws", inner.ws_addr)})),
+            None,
+        ),
+        ("GET", ["gateway", "bot"]) => (
+            ok(json!({
+                "url": format!("ws://{}/ws", inner.ws_addr),
+                "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+            })),
+            None,
+        ),
+        ("GET", ["users", "@me"]) => (ok(bot_user()), None),
+        ("GET", ["oauth2", "applications", "@me"]) => (
+            ok(json!({
+                "id": BOT_ID.to_string(),
+                "name": "frontdesk",
+                "icon": null,
+                "description": "",
+                "bot_public": false,
+                "bot_require_code_grant": false,
+                "owner": user_json(1),
+                "verify_key": "",
+                "flags": 0,
+                "redirect_uris": [],
+            })),
+            None,
+        ),
+        ("POST", ["users", "@me", "channels"]) => {
+            let user: u64 = body["recipient_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .or_else(|| body["recipient_id"].as_u64())
+                .unwrap_or(1);
+            let id = {
+                let mut dms = inner.dm_channels.lock().unwrap_or_else(|p| p.into_inner());
+                *dms.entry(user).or_insert_with(|| inner.id())
+            };
+            (
+                ok(
+                    json!({"id": id.to_string(), "type": 1, "recipients": [user_json(user)], "last_message_id": null}),
+                ),
+                Some(id.to_string()),
+            )
+        }
+        ("POST", ["channels", channel, "messages"]) => {
+            let channel: u64 = channel.parse().unwrap_or(0);
+            let archived = inner
+                .channels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&channel)
+                .is_some_and(|c| c.archived);
+            if archived {
+                // As Discord: a message cannot be sent to an archived thread.
+                return (
+                    json_response(
+                        StatusCode::BAD_REQUEST,
+                        json!({"message": "Thread is archived", "code": 50083}),
+                    ),
+                    None,
+                );
+            }
+            let id = inner.id();
+            let content = body["content"].as_str().unwrap_or("");
+            (
+                ok(message_json(id, channel, bot_user(), content)),
+                Some(id.to_string()),
+            )
+        }
+        ("PATCH", ["channels", channel, "messages", mid]) => {
+            let channel: u64 = channel.parse().unwrap_or(0);
+            let id: u64 = mid.parse().unwrap_or(0);
+            let content = body["content"].as_str().unwrap_or("");
+            (ok(message_json(id, channel, bot_user(), content)), None)
+        }
+        ("POST", ["channels", parent, "threads"]) => {
+            let parent: u64 = parent.parse().unwrap_or(0);
+            let id = inner.id();
+            inner
+                .channels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(
+                    id,
+                    ChannelState {
+                        name: body["name"].as_str().unwrap_or("thread").to_owned(),
+                        kind: body["type"].as_u64().unwrap_or(12),
+                        parent: Some(parent),
+                        archived: false,
+                        locked: false,
+                    },
+                );
+            (ok(inner.channel_json(id)), Some(id.to_string()))
+        }
+        ("PATCH", ["channels", channel]) => {
+            let id: u64 = channel.parse().unwrap_or(0);
+            {
+                let mut channels = inner.channels.lock().unwrap_or_else(|p| p.into_inner());
+                let c = channels.entry(id).or_default();
+                if let Some(n) = body["name"].as_str() {
+                    c.name = n.to_owned();
+                }
+                if let Some(a) = body["archived"].as_bool() {
+                    c.archived = a;
+                }
+                if let Some(l) = body["locked"].as_bool() {
+                    c.locked = l;
+                }
+            }
+            (ok(inner.channel_json(id)), None)
+        }
+        ("GET", ["channels", channel]) => {
+            let id: u64 = channel.parse().unwrap_or(0);
+            (ok(inner.channel_json(id)), None)
+        }
+        ("PUT" | "DELETE", ["channels", _, "thread-members", _]) => (no_content(), None),
+        ("POST", ["interactions", _, token, "callback"]) => {
+            // A response with a message (type 4) becomes the interaction's original message.
+            if body["type"] == 4 {
+                let id = inner.id();
+                let content = body["data"]["content"].as_str().unwrap_or("").to_owned();
+                inner
+                    .originals
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert((*token).to_owned(), (id, content));
+                (no_content(), Some(id.to_string()))
+            } else {
+                (no_content(), None)
+            }
+        }
+        ("GET", ["webhooks", _, token, "messages", "@original"]) => {
+            let found = inner
+                .originals
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(*token)
+                .cloned();
+            match found {
+                Some((id, content)) => {
+                    let channel = inner
+                        .interaction_channels
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(*token)
+                        .copied()
+                        .unwrap_or(1);
+                    (ok(message_json(id, channel, bot_user(), &content)), None)
+                }
+                None => (
+                    json_response(
+                        StatusCode::NOT_FOUND,
+                        json!({"message": "Unknown Webhook", "code": 10015}),
+                    ),
+                    None,
+                ),
+            }
+        }
+        ("PUT", ["applications", _, "commands"])
+        | ("PUT", ["applications", _, "guilds", _, "commands"]) => (ok(json!([])), None),
+        ("GET", ["applications", _, "commands"])
+        | ("GET", ["applications", _, "guilds", _, "commands"]) => (ok(json!([])), None),
+        _ => (
+            json_response(
+                StatusCode::NOT_FOUND,
+                json!({"message": "404: Not Found", "code": 0}),
+            ),
+            None,
+        ),
+    }
+}
