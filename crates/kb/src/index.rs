@@ -29,6 +29,11 @@ use std::collections::{HashMap, HashSet};
 type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 type Set<K> = HashSet<K, foldhash::fast::FixedState>;
 
+#[path = "sparse.rs"]
+mod sparse;
+
+use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, counts, idf_smooth};
+
 use crate::normalize::{self, fold};
 use crate::synonyms::Synonyms;
 use crate::{Entry, Explanation, Hit, KbError, NearDuplicate, SearchOptions};
@@ -46,60 +51,6 @@ const CAL_SLOPE: f32 = 12.0;
 /// Bonus for entries in the customer's language, so translations of one entry do not tie.
 const LANG_BONUS: f32 = 0.02;
 
-/// A sparse vector, sorted by id.
-#[derive(Clone, Debug, Default)]
-struct Sparse {
-    ids: Vec<u32>,
-    w: Vec<f32>,
-}
-
-impl Sparse {
-    /// Builds a unit vector from raw counts, weighing each id by `1 + ln tf` times its idf;
-    /// `unknown` adds that much squared weight to the norm (query terms the index lacks).
-    fn from_counts(counts: Map<u32, f32>, idf: &[f32], unknown: f32) -> Sparse {
-        let mut v: Vec<(u32, f32)> = counts
-            .into_iter()
-            .map(|(id, tf)| (id, (1.0 + tf.ln()) * idf[id as usize]))
-            .collect();
-        v.sort_unstable_by_key(|x| x.0);
-        let norm = (v.iter().map(|x| x.1 * x.1).sum::<f32>() + unknown)
-            .sqrt()
-            .max(1e-9);
-        Sparse {
-            ids: v.iter().map(|x| x.0).collect(),
-            w: v.iter().map(|x| x.1 / norm).collect(),
-        }
-    }
-}
-
-/// A sparse vector per row, stored contiguously.
-#[derive(Debug, Default)]
-struct Rows {
-    off: Vec<u32>,
-    ids: Vec<u32>,
-    w: Vec<f32>,
-}
-
-impl Rows {
-    fn push(&mut self, v: &Sparse) {
-        if self.off.is_empty() {
-            self.off.push(0);
-        }
-        self.ids.extend_from_slice(&v.ids);
-        self.w.extend_from_slice(&v.w);
-        self.off.push(self.ids.len() as u32);
-    }
-
-    fn row(&self, i: usize) -> (&[u32], &[f32]) {
-        let (a, b) = (self.off[i] as usize, self.off[i + 1] as usize);
-        (&self.ids[a..b], &self.w[a..b])
-    }
-
-    fn bytes(&self) -> usize {
-        (self.off.capacity() + self.ids.capacity() + self.w.capacity()) * 4
-    }
-}
-
 /// Weight of a word of an entry's answer in its BM25 document, against 1 for a word of a
 /// phrasing (measured on the sample FAQ's held-apart customer questions, see the README:
 /// 0, 0.15, 0.5, 1 and 2 tried; BM25's saturation and length normalisation keep a long
@@ -116,9 +67,6 @@ pub(crate) struct WeakFields {
     /// The answer.
     pub(crate) answer: String,
 }
-
-/// Postings: for each term, the (entry, weight) pairs, sorted by entry.
-type Postings = Vec<Vec<(u32, f32)>>;
 
 /// A knowledge base, indexed for matching. Immutable once built; cheap to search from many
 /// threads.
@@ -189,40 +137,6 @@ fn with_bigrams(stems: &[String], syn: &Synonyms, lang: &str) -> Vec<String> {
         }
     }
     t
-}
-
-fn counts<I: IntoIterator<Item = u32>>(ids: I) -> Map<u32, f32> {
-    let mut m = Map::default();
-    for id in ids {
-        *m.entry(id).or_insert(0.0) += 1.0;
-    }
-    m
-}
-
-fn idf_smooth(df: f32, n: f32) -> f32 {
-    ((n + 1.0) / (df + 1.0)).ln() + 1.0
-}
-
-/// Adds `v` into the centroid accumulator of one entry.
-fn add_into(acc: &mut Map<u32, f32>, v: &Sparse) {
-    for (id, w) in v.ids.iter().zip(&v.w) {
-        *acc.entry(*id).or_insert(0.0) += w;
-    }
-}
-
-/// Normalises centroids and turns them into postings.
-fn centroid_postings(centroids: Vec<Map<u32, f32>>, n_terms: usize) -> Postings {
-    let mut post: Postings = vec![Vec::new(); n_terms];
-    for (e, c) in centroids.into_iter().enumerate() {
-        let norm = c.values().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
-        for (id, w) in c {
-            post[id as usize].push((e as u32, w / norm));
-        }
-    }
-    for p in &mut post {
-        p.sort_unstable_by_key(|x| x.0);
-    }
-    post
 }
 
 thread_local! {
