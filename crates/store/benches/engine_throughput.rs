@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p frontdesk-store --bench engine_throughput` — SQLite always (a file in a
 //! temporary directory), PostgreSQL when `FRONTDESK_TEST_POSTGRES_URL` names a server.
-//! `FRONTDESK_BENCH_N` sets the number of customers (default 1000).
+//! `FRONTDESK_BENCH_N` sets the number of customers (default 1000);
+//! `FRONTDESK_BENCH_TRACE=1 RUST_LOG=sqlx::query=debug` logs every statement with its time.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -117,6 +118,11 @@ async fn bench_backend(name: &str, url: &str, kb_dir: &Path, n: usize) {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    if std::env::var_os("FRONTDESK_BENCH_TRACE").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run small then.
     let benching = std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("FRONTDESK_BENCH_N")

@@ -14,6 +14,24 @@ impl CustomerStore for SqlStore {
         endpoint: &Endpoint,
         now: Timestamp,
     ) -> StoreResult<Customer> {
+        // Most updates come from a known customer whose name and chat are unchanged: a read
+        // then, not a write (which would take the write lock early in the unit).
+        let q = sql!("SELECT {CUSTOMER_COLS} FROM customers WHERE platform = $1 AND user_id = $2");
+        let known = sqlx::query(q)
+            .bind(party.platform.as_str())
+            .bind(party.user_id.as_str())
+            .fetch_optional(&mut *self.read().await?)
+            .await
+            .sql()?;
+        if let Some(row) = known {
+            let c = customer_from_row(&row)?;
+            if c.display_name == party.display_name
+                && c.endpoint.chat_id == endpoint.chat_id
+                && thread_col(&c.endpoint.thread_id) == thread_col(&endpoint.thread_id)
+            {
+                return Ok(c);
+            }
+        }
         let q = sql!(
             "INSERT INTO customers (platform, user_id, display_name, ep_chat, ep_thread, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
@@ -38,7 +56,7 @@ impl CustomerStore for SqlStore {
         let q = sql!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1");
         match sqlx::query(q)
             .bind(id.0)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut *self.read().await?)
             .await
             .sql()?
         {

@@ -31,7 +31,7 @@ impl FeedbackStore for SqlStore {
         let q = sql!("SELECT {REPLY_COLS} FROM bot_replies WHERE id = $1");
         match sqlx::query(q)
             .bind(id.0)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut *self.read().await?)
             .await
             .sql()?
         {
@@ -65,7 +65,7 @@ impl FeedbackStore for SqlStore {
         let q = sql!("SELECT {REPLY_COLS} FROM bot_replies WHERE at >= $1 ORDER BY id");
         let rows = sqlx::query(q)
             .bind(since.0)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut *self.read().await?)
             .await
             .sql()?;
         rows.iter().map(reply_from_row).collect()
@@ -115,7 +115,7 @@ impl FeedbackStore for SqlStore {
             "SELECT ticket_id, asked_at, score, comment, answered_at FROM surveys WHERE ticket_id = $1",
         )
         .bind(ticket.0)
-        .fetch_optional(&mut *self.conn().await?)
+        .fetch_optional(&mut *self.read().await?)
         .await
         .sql()?;
         match row {

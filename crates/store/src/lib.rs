@@ -10,11 +10,13 @@ use frontdesk_core::*;
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
-use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
+use tokio::sync::{Mutex, MutexGuard};
 use tracing::info;
 
+mod batch;
 mod customers;
 mod feedback;
+mod keys;
 mod messages;
 mod outbox;
 mod rows;
@@ -42,8 +44,10 @@ pub enum Backend {
 /// Options of [`SqlStore::connect_with`].
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
-    /// Pool size.
-    pub max_connections: u32,
+    /// Pool size; `None`: 8 on SQLite (readers beside its one writer), 32 on PostgreSQL (a
+    /// unit of work holds a connection from its `BEGIN` to its `COMMIT`, so the pool bounds
+    /// how many customers' updates are handled at once).
+    pub max_connections: Option<u32>,
     /// How long SQLite waits for a lock held by another connection or process.
     pub busy_timeout: Duration,
 }
@@ -51,7 +55,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
-            max_connections: 8,
+            max_connections: None,
             busy_timeout: Duration::from_secs(10),
         }
     }
@@ -59,25 +63,66 @@ impl Default for StoreOptions {
 
 /// The Store port on SQLite or PostgreSQL, chosen by URL.
 ///
-/// A unit of work ([`Store::begin`]) is a `SqlStore` bound to one transaction: on PostgreSQL a
-/// transaction holding an advisory lock on its key (units of one customer run one at a time
-/// across replicas, others in parallel); on SQLite a `BEGIN IMMEDIATE` transaction, which
-/// takes the database's single write lock at once, so units never deadlock on a lock upgrade
-/// (in one process they queue on an async gate instead of polling the busy timeout).
+/// A unit of work ([`Store::begin`]) is a `SqlStore` bound to one transaction, and units of
+/// one key (a customer) run one at a time while others run side by side:
+/// - PostgreSQL: a transaction holding an advisory lock on its key, taken in the same round
+///   trip as `BEGIN` (serialises the key across replicas);
+/// - SQLite: a lock on the key in this process; the unit reads outside a transaction, on any
+///   pooled connection, until its first write, which begins a `BEGIN IMMEDIATE` transaction
+///   (the database's single write lock, taken at once so units never deadlock on a lock
+///   upgrade; in one process writers queue on an async gate instead of polling the busy
+///   timeout). The write lock is thus held only from a unit's first write to its commit.
+///   Each read before the first write sees the latest committed data, as in PostgreSQL's READ
+///   COMMITTED; SQLite serves one bot process (several replicas need PostgreSQL).
 #[derive(Clone)]
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite: one writer at a time in this process.
-    gate: Arc<Mutex<()>>,
+    /// SQLite: one writer at a time in this process, units grouped in its transactions.
+    writer: Arc<batch::Writer>,
+    /// SQLite: one unit per key at a time in this process.
+    keys: keys::KeyLocks,
     /// Set when this value is a unit of work.
     unit: Option<Arc<SqlUnit>>,
 }
 
-/// The transaction of a unit of work, and the gate it holds (SQLite).
+/// The transaction of a unit of work and the locks it holds.
 struct SqlUnit {
-    tx: Mutex<Option<Transaction<'static, Any>>>,
-    _gate: Option<OwnedMutexGuard<()>>,
+    tx: Mutex<UnitTx>,
+    _key: Option<keys::KeyGuard>,
+}
+
+/// Where a unit of work stands.
+enum UnitTx {
+    /// SQLite before the unit's first write: no transaction yet; reads run on this pooled
+    /// connection (taken at the first read).
+    NotYet(Option<PoolConnection<Any>>),
+    /// PostgreSQL: the unit's own transaction.
+    Own(Transaction<'static, Any>),
+    /// SQLite: the write gate and the group transaction the unit writes in.
+    Group(batch::Seat),
+    /// Committed.
+    Done,
+}
+
+impl UnitTx {
+    fn conn_ref(&self) -> &AnyConnection {
+        match self {
+            UnitTx::Own(tx) => tx,
+            UnitTx::Group(seat) => seat.conn(),
+            UnitTx::NotYet(Some(c)) => c,
+            _ => unreachable!("a unit's connection is taken only once it has one"),
+        }
+    }
+
+    fn conn(&mut self) -> &mut AnyConnection {
+        match self {
+            UnitTx::Own(tx) => tx,
+            UnitTx::Group(seat) => seat.conn_mut(),
+            UnitTx::NotYet(Some(c)) => c,
+            _ => unreachable!("a unit's connection is taken only once it has one"),
+        }
+    }
 }
 
 impl fmt::Debug for SqlStore {
@@ -164,9 +209,9 @@ impl Bind<'_> {
 enum Conn<'a> {
     Pool {
         conn: PoolConnection<Any>,
-        _gate: Option<MutexGuard<'a, ()>>,
+        _gate: Option<batch::Seat>,
     },
-    Unit(MutexGuard<'a, Option<Transaction<'static, Any>>>),
+    Unit(MutexGuard<'a, UnitTx>),
 }
 
 impl Deref for Conn<'_> {
@@ -174,7 +219,7 @@ impl Deref for Conn<'_> {
     fn deref(&self) -> &AnyConnection {
         match self {
             Conn::Pool { conn, .. } => conn,
-            Conn::Unit(g) => g.as_deref().expect("unit of work used after commit"),
+            Conn::Unit(g) => g.conn_ref(),
         }
     }
 }
@@ -183,7 +228,7 @@ impl DerefMut for Conn<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match self {
             Conn::Pool { conn, .. } => conn,
-            Conn::Unit(g) => g.as_deref_mut().expect("unit of work used after commit"),
+            Conn::Unit(g) => g.conn(),
         }
     }
 }
@@ -228,9 +273,7 @@ impl<'a> Conn<'a> {
     async fn atomic(&mut self) -> StoreResult<Atomic<'_>> {
         Ok(match self {
             Conn::Pool { conn, .. } => Atomic::Own(conn.begin().await.sql()?),
-            Conn::Unit(g) => {
-                Atomic::InUnit(g.as_deref_mut().expect("unit of work used after commit"))
-            }
+            Conn::Unit(g) => Atomic::InUnit(g.conn()),
         })
     }
 }
@@ -256,7 +299,12 @@ impl SqlStore {
         // No ping before every acquire (sqlx's default): it doubles the round trips of every
         // statement; a connection that died is noticed on use, and the Engine's callers retry.
         let mut pool = AnyPoolOptions::new()
-            .max_connections(if memory { 1 } else { opts.max_connections })
+            .max_connections(match (memory, backend, opts.max_connections) {
+                (true, _, _) => 1,
+                (false, _, Some(n)) => n,
+                (false, Backend::Sqlite, None) => 8,
+                (false, Backend::Postgres, None) => 32,
+            })
             .test_before_acquire(false);
         if memory {
             pool = pool
@@ -292,27 +340,36 @@ impl SqlStore {
         Ok(SqlStore {
             pool,
             backend,
-            gate: Arc::default(),
+            writer: Arc::default(),
+            keys: keys::KeyLocks::default(),
             unit: None,
         })
     }
 
-    /// A connection for the next statements (the unit's transaction inside a unit of work).
+    /// A connection for statements that write (the unit's transaction inside a unit of work,
+    /// begun here on SQLite at the unit's first write).
     async fn conn(&self) -> StoreResult<Conn<'_>> {
         match &self.unit {
             Some(u) => {
-                let g = u.tx.lock().await;
-                if g.is_none() {
-                    return Err(StoreError::Conflict(
-                        "unit of work used after commit".into(),
-                    ));
+                let mut g = u.tx.lock().await;
+                match &mut *g {
+                    UnitTx::Own(_) | UnitTx::Group(_) => {}
+                    UnitTx::NotYet(reading) => {
+                        // Never wait for the gate holding a pooled connection: the writer
+                        // may need one from the pool to begin its transaction.
+                        drop(reading.take());
+                        let mut seat = self.writer.enter().await;
+                        seat.open(&self.pool).await.sql()?;
+                        *g = UnitTx::Group(seat);
+                    }
+                    UnitTx::Done => return Err(used_after_commit()),
                 }
                 Ok(Conn::Unit(g))
             }
             None => {
-                // The gate first, then the connection: the order `begin` takes them in too.
+                // The gate first, then the connection: the order units take them in too.
                 let gate = match self.backend {
-                    Backend::Sqlite => Some(self.gate.lock().await),
+                    Backend::Sqlite => Some(self.writer.enter_alone().await.sql()?),
                     Backend::Postgres => None,
                 };
                 Ok(Conn::Pool {
@@ -321,6 +378,24 @@ impl SqlStore {
                 })
             }
         }
+    }
+
+    /// A connection for statements that only read: the unit's transaction once it is open,
+    /// else any pooled connection (no write gate: SQLite readers run beside the writer).
+    async fn read(&self) -> StoreResult<Conn<'_>> {
+        if let Some(u) = &self.unit {
+            let mut g = u.tx.lock().await;
+            match &mut *g {
+                UnitTx::Own(_) | UnitTx::Group(_) | UnitTx::NotYet(Some(_)) => {}
+                UnitTx::NotYet(reading) => *reading = Some(self.pool.acquire().await.sql()?),
+                UnitTx::Done => return Err(used_after_commit()),
+            }
+            return Ok(Conn::Unit(g));
+        }
+        Ok(Conn::Pool {
+            conn: self.pool.acquire().await.sql()?,
+            _gate: None,
+        })
     }
 
     /// The backend.
@@ -344,7 +419,7 @@ impl SqlStore {
         for b in bind {
             query = b.bind(query);
         }
-        match query.fetch_optional(&mut *self.conn().await?).await.sql()? {
+        match query.fetch_optional(&mut *self.read().await?).await.sql()? {
             Some(r) => Ok(Some(ticket_from_row(&r)?)),
             None => Ok(None),
         }
@@ -399,6 +474,21 @@ impl SqlStore {
     }
 }
 
+fn used_after_commit() -> StoreError {
+    StoreError::Conflict("unit of work used after commit".into())
+}
+
+/// The advisory-lock key of a unit on PostgreSQL: FNV-1a of the key, the same in every
+/// replica (computed here so that `BEGIN` and the lock take one round trip).
+fn advisory_key(key: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
 #[async_trait]
 impl Store for SqlStore {
     async fn begin(&self, key: &str) -> StoreResult<Box<dyn UnitOfWork>> {
@@ -407,29 +497,22 @@ impl Store for SqlStore {
                 "a unit of work inside a unit of work".into(),
             ));
         }
-        let (tx, gate) = match self.backend {
-            Backend::Sqlite => {
-                let gate = self.gate.clone().lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.sql()?;
-                (tx, Some(gate))
-            }
+        let (tx, key) = match self.backend {
+            Backend::Sqlite => (UnitTx::NotYet(None), Some(self.keys.lock(key).await)),
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await.sql()?;
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await
-                    .sql()?;
-                (tx, None)
+                let begin = sql!("BEGIN; SELECT pg_advisory_xact_lock({})", advisory_key(key));
+                let tx = self.pool.begin_with(begin).await.sql()?;
+                (UnitTx::Own(tx), None)
             }
         };
         Ok(Box::new(SqlStore {
             pool: self.pool.clone(),
             backend: self.backend,
-            gate: self.gate.clone(),
+            writer: self.writer.clone(),
+            keys: self.keys.clone(),
             unit: Some(Arc::new(SqlUnit {
-                tx: Mutex::new(Some(tx)),
-                _gate: gate,
+                tx: Mutex::new(tx),
+                _key: key,
             })),
         }))
     }
@@ -441,10 +524,17 @@ impl UnitOfWork for SqlStore {
         let Some(unit) = &self.unit else {
             return Err(StoreError::Conflict("commit outside a unit of work".into()));
         };
-        let tx = unit.tx.lock().await.take();
-        match tx {
-            Some(tx) => tx.commit().await.sql(),
-            None => Err(StoreError::Conflict("unit of work committed twice".into())),
+        let mut g = unit.tx.lock().await;
+        match std::mem::replace(&mut *g, UnitTx::Done) {
+            UnitTx::Own(tx) => tx.commit().await.sql(),
+            UnitTx::Group(seat) => self
+                .writer
+                .commit(seat)
+                .await
+                .map_err(|e| StoreError::Backend(e.into())),
+            // Nothing was written: nothing to commit.
+            UnitTx::NotYet(_) => Ok(()),
+            UnitTx::Done => Err(StoreError::Conflict("unit of work committed twice".into())),
         }
     }
 }

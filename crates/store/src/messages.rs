@@ -49,7 +49,7 @@ impl MessageStore for SqlStore {
         let q = sql!("SELECT {MESSAGE_COLS} FROM messages WHERE ticket_id = $1 ORDER BY id");
         let rows = sqlx::query(q)
             .bind(ticket.0)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut *self.read().await?)
             .await
             .sql()?;
         rows.iter().map(message_from_row).collect()
@@ -66,7 +66,7 @@ impl MessageStore for SqlStore {
         let rows = sqlx::query(q)
             .bind(customer.0)
             .bind(limit as i64)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut *self.read().await?)
             .await
             .sql()?;
         let mut out: Vec<Message> = rows
@@ -106,7 +106,7 @@ impl MessageStore for SqlStore {
              ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut *self.read().await?)
         .await
         .sql()?;
         rows.iter()

@@ -6,10 +6,10 @@
 use async_trait::async_trait;
 use frontdesk_core::outbox::*;
 use frontdesk_core::*;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
-use crate::{Sql, SqlStore, corrupt, sql};
+use crate::{Backend, Sql, SqlStore, corrupt, sql};
 
 /// What a row carries, as stored in its `body` column.
 fn body_of(row: &NewOutbound) -> StoreResult<String> {
@@ -39,6 +39,45 @@ fn row_of(r: &AnyRow) -> StoreResult<NewOutbound> {
 const DELIVERED_BATCH: usize = 256;
 
 const OUT_COLS: &str = "id, queue, platform, body, ticket_id, created_at, attempts";
+
+/// Marks rows delivered; returns, per row, whether rows of its queue wait behind it.
+async fn delivered_on(
+    conn: &mut AnyConnection,
+    rows: &[(OutboxId, Option<String>)],
+    now: Timestamp,
+) -> StoreResult<Vec<bool>> {
+    let mut behind = std::collections::HashMap::new();
+    for chunk in rows.chunks(DELIVERED_BATCH) {
+        // $1 the time, then the pairs (id, message id): $2, $3, $4, $5, ...
+        let whens: Vec<String> = (0..chunk.len())
+            .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
+            .collect();
+        let ids: Vec<String> = (0..chunk.len())
+            .map(|i| format!("${}", 2 + 2 * i))
+            .collect();
+        let q = sql!(
+            "UPDATE outbox SET status = 1, done_at = $1, claimed_by = NULL, \
+                 claimed_until = NULL, platform_msg_id = CASE id {} END \
+                 WHERE id IN ({}) \
+                 RETURNING id, (SELECT COUNT(*) FROM outbox b WHERE b.queue = outbox.queue \
+                     AND b.status = 0 AND b.id <> outbox.id) AS behind",
+            whens.join(" "),
+            ids.join(", ")
+        );
+        let mut query = sqlx::query(q).bind(now.0);
+        for (id, msg) in chunk {
+            query = query.bind(id.0).bind(msg.clone());
+        }
+        for r in query.fetch_all(&mut *conn).await.sql()? {
+            let id: i64 = r.try_get("id").sql()?;
+            behind.insert(id, r.try_get::<i64, _>("behind").sql()? > 0);
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|(id, _)| behind.get(&id.0).copied().unwrap_or(false))
+        .collect())
+}
 
 #[async_trait]
 impl OutboxStore for SqlStore {
@@ -143,37 +182,24 @@ impl OutboxStore for SqlStore {
         rows: &[(OutboxId, Option<String>)],
         now: Timestamp,
     ) -> StoreResult<Vec<bool>> {
-        let mut behind = std::collections::HashMap::new();
-        for chunk in rows.chunks(DELIVERED_BATCH) {
-            // $1 the time, then the pairs (id, message id): $2, $3, $4, $5, ...
-            let whens: Vec<String> = (0..chunk.len())
-                .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
-                .collect();
-            let ids: Vec<String> = (0..chunk.len())
-                .map(|i| format!("${}", 2 + 2 * i))
-                .collect();
-            let q = sql!(
-                "UPDATE outbox SET status = 1, done_at = $1, claimed_by = NULL, \
-                 claimed_until = NULL, platform_msg_id = CASE id {} END \
-                 WHERE id IN ({}) \
-                 RETURNING id, (SELECT COUNT(*) FROM outbox b WHERE b.queue = outbox.queue \
-                     AND b.status = 0 AND b.id <> outbox.id) AS behind",
-                whens.join(" "),
-                ids.join(", ")
-            );
-            let mut query = sqlx::query(q).bind(now.0);
-            for (id, msg) in chunk {
-                query = query.bind(id.0).bind(msg.clone());
-            }
-            for r in query.fetch_all(&mut *self.conn().await?).await.sql()? {
-                let id: i64 = r.try_get("id").sql()?;
-                behind.insert(id, r.try_get::<i64, _>("behind").sql()? > 0);
-            }
+        if self.unit.is_some() || self.backend == Backend::Postgres {
+            return delivered_on(&mut *self.conn().await?, rows, now).await;
         }
-        Ok(rows
-            .iter()
-            .map(|(id, _)| behind.get(&id.0).copied().unwrap_or(false))
-            .collect())
+        // SQLite, outside a unit: join the group of units writing now (one commit for all),
+        // or, with none open, write on its own.
+        let mut seat = self.writer.enter().await;
+        if seat.in_group() {
+            let behind = delivered_on(seat.conn_mut(), rows, now).await?;
+            self.writer
+                .commit(seat)
+                .await
+                .map_err(|e| StoreError::Backend(e.into()))?;
+            return Ok(behind);
+        }
+        let mut conn = self.pool.acquire().await.sql()?;
+        let behind = delivered_on(&mut conn, rows, now).await;
+        drop(seat);
+        behind
     }
 
     async fn outbox_retry(
@@ -215,7 +241,7 @@ impl OutboxStore for SqlStore {
             "SELECT platform, COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox \
              WHERE status = 0 GROUP BY platform ORDER BY platform",
         )
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut *self.read().await?)
         .await
         .sql()?;
         rows.iter()
@@ -236,7 +262,7 @@ impl OutboxStore for SqlStore {
         );
         let rows = sqlx::query(q)
             .bind(ticket.0)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut *self.read().await?)
             .await
             .sql()?;
         rows.iter()

@@ -12,7 +12,7 @@ impl ScheduleStore for SqlStore {
     async fn cursor(&self, name: &str) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT value FROM cursors WHERE name = $1")
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut *self.read().await?)
             .await
             .sql()?;
         match row {

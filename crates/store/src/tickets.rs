@@ -126,7 +126,7 @@ impl TicketStore for SqlStore {
         for b in &binds {
             query = b.bind(query);
         }
-        let rows = query.fetch_all(&mut *self.conn().await?).await.sql()?;
+        let rows = query.fetch_all(&mut *self.read().await?).await.sql()?;
         rows.iter().map(ticket_from_row).collect()
     }
 
@@ -168,7 +168,7 @@ impl TicketStore for SqlStore {
              WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(id.0)
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut *self.read().await?)
         .await
         .sql()?;
         rows.iter()

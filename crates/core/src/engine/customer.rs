@@ -1,13 +1,13 @@
 //! A customer's message or button press: answer from the knowledge base, offer "did you
 //! mean", escalate to a ticket, relay into the ticket's room, take the survey.
 
-use frontdesk_kb::{Kb, SearchOptions};
+use frontdesk_kb::Kb;
 use tracing::{debug, info, warn};
 
 use super::flood::Flood;
 use super::payload::{PRESSED, Payload, pressed};
 use super::unit::{Effect, Unit};
-use super::{EngineError, Handled, MAX_QUERY_CHARS, MAX_SUBJECT_CHARS, one_line, truncate_chars};
+use super::{EngineError, Handled, MAX_SUBJECT_CHARS, one_line, truncate_chars};
 use crate::fold::fold;
 use crate::outbox::Delivery;
 use crate::texts::Text;
@@ -60,6 +60,23 @@ impl Unit<'_> {
             ConversationState::InTicket { ticket } => Some(ticket),
             _ => reopen,
         };
+        // Read and match before the first write (which, on SQLite, takes the database's
+        // write lock): what the unit then writes holds the lock for as short as it can.
+        let open_ticket = match customer.state {
+            ConversationState::InTicket { ticket } => self.tx.ticket(ticket).await?,
+            _ => None,
+        };
+        let lang = self.pick_language(&customer, msg);
+        if let Content::Text(t) = &msg.content {
+            let t = t.trim();
+            let asks = !matches!(
+                customer.state,
+                ConversationState::InTicket { .. } | ConversationState::SurveyComment { .. }
+            );
+            if asks && !t.is_empty() && !t.starts_with('/') && typed_score(t).is_none() {
+                self.prepared = Some(self.e.prepare(t, &lang));
+            }
+        }
         let (body, files) = content_parts(&msg.content);
         let recorded = self
             .tx
@@ -83,7 +100,7 @@ impl Unit<'_> {
             self.count(Effect::CustomerMessage);
         }
 
-        let lang = self.language_for(&mut customer, msg).await?;
+        self.remember_language(&mut customer, &lang).await?;
 
         let key = format!("{}:{}", msg.from.platform, msg.from.user_id);
         let limit = self.e.cfg.conversation.flood_messages_per_minute;
@@ -118,7 +135,10 @@ impl Unit<'_> {
                     self.tell_ticket_still_open(&customer, ticket, &lang)
                         .await?;
                 }
-                self.relay_to_room(&customer, ticket, &body, &files).await?;
+                if let Some(t) = open_ticket.filter(|t| t.id == ticket) {
+                    self.relay_ticket_to_room(&customer, &t, &body, &files)
+                        .await?;
+                }
             }
             ConversationState::Closed { ticket, .. } => {
                 if let Some(score) = typed_score(&body) {
@@ -153,11 +173,7 @@ impl Unit<'_> {
 
     /// Picks and remembers the customer's language: what their text is written in when the
     /// knowledge base can tell, else what we knew, else the client's locale, else the default.
-    async fn language_for(
-        &mut self,
-        customer: &mut Customer,
-        msg: &Inbound,
-    ) -> Result<String, EngineError> {
+    fn pick_language(&self, customer: &Customer, msg: &Inbound) -> String {
         let text = match &msg.content {
             Content::Text(t) => Some(t.as_str()),
             Content::Files { caption, .. } => caption.as_deref(),
@@ -167,19 +183,27 @@ impl Unit<'_> {
         let detected = text
             .filter(|t| !t.trim_start().starts_with('/'))
             .and_then(|t| kb.detect_language(t));
-        let lang = detected
+        detected
             .or_else(|| customer.lang.clone())
             .or_else(|| {
                 let loc = msg.from.locale.as_deref()?;
                 let base = loc.split(['-', '_']).next()?.to_lowercase();
                 kb.languages().contains(&base).then_some(base)
             })
-            .unwrap_or_else(|| self.e.cfg.conversation.default_language.clone());
-        if customer.lang.as_deref() != Some(lang.as_str()) {
-            self.tx.set_customer_lang(customer.id, &lang).await?;
-            customer.lang = Some(lang.clone());
+            .unwrap_or_else(|| self.e.cfg.conversation.default_language.clone())
+    }
+
+    /// Remembers the language picked for the customer.
+    async fn remember_language(
+        &mut self,
+        customer: &mut Customer,
+        lang: &str,
+    ) -> Result<(), EngineError> {
+        if customer.lang.as_deref() != Some(lang) {
+            self.tx.set_customer_lang(customer.id, lang).await?;
+            customer.lang = Some(lang.to_owned());
         }
-        Ok(lang)
+        Ok(())
     }
 
     pub(super) async fn set_state(
@@ -357,7 +381,11 @@ impl Unit<'_> {
             _ => {}
         }
         let folded = fold(text);
-        let intent = self.e.intents.detect(text, Some(lang)).map(|m| m.intent);
+        let prepared = match self.prepared.take() {
+            Some(p) if p.is_for(text, lang) => p,
+            _ => self.e.prepare(text, lang),
+        };
+        let intent = prepared.intent;
         if let ConversationState::Answered { reply } = customer.state
             && intent.is_some()
         {
@@ -405,15 +433,8 @@ impl Unit<'_> {
         }
 
         let kb = self.e.kb();
-        let query: String = text.chars().take(MAX_QUERY_CHARS).collect();
         let m = &self.e.cfg.matching;
-        let hits = kb.search(
-            &query,
-            &SearchOptions {
-                limit: (m.suggestions * 3).max(5),
-                lang: Some(lang.to_owned()),
-            },
-        );
+        let hits = prepared.hits;
         let best = hits.first();
         let confidence = best.map(|h| h.confidence).unwrap_or(0.0);
         let reply_record = |outcome| NewBotReply {
@@ -677,6 +698,17 @@ impl Unit<'_> {
         let Some(t) = self.tx.ticket(ticket).await? else {
             return Ok(());
         };
+        self.relay_ticket_to_room(customer, &t, body, files).await
+    }
+
+    /// Relays a customer's message into the room of `t`.
+    async fn relay_ticket_to_room(
+        &mut self,
+        customer: &Customer,
+        t: &Ticket,
+        body: &str,
+        files: &[Attachment],
+    ) -> Result<(), EngineError> {
         if t.customer_in_room {
             return Ok(());
         }
@@ -687,6 +719,6 @@ impl Unit<'_> {
             body,
         );
         msg.attachments = files.to_vec();
-        self.post_to_room(&t, Delivery::Send(msg)).await
+        self.post_to_room(t, Delivery::Send(msg)).await
     }
 }

@@ -25,6 +25,7 @@ mod customer;
 mod dispatch;
 mod flood;
 mod payload;
+mod prepare;
 mod reachability;
 mod room;
 mod take;

@@ -8,6 +8,7 @@
 use tracing::warn;
 
 use super::Engine;
+use super::prepare::Prepared;
 use crate::outbox::{Delivery, Destination, NewOutbound, Outbound};
 use crate::ports::UnitOfWork;
 use crate::texts::Text;
@@ -37,6 +38,8 @@ pub(super) struct Unit<'e> {
     /// Queues with rows that were not claimed (another row was ahead): dispatched normally.
     queues: Vec<String>,
     effects: Vec<Effect>,
+    /// The customer's question, matched before the unit's first write.
+    pub(super) prepared: Option<Prepared>,
 }
 
 impl<'e> Unit<'e> {
@@ -55,6 +58,7 @@ impl<'e> Unit<'e> {
             hints: Vec::new(),
             queues: Vec::new(),
             effects: Vec::new(),
+            prepared: None,
         })
     }
 
