@@ -121,7 +121,8 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
                     poll_timeout_secs: cfg.telegram.poll_timeout_secs,
                     webhook: webhook.clone(),
                 })
-                .context("starting the Telegram adapter")?;
+                .context("starting the Telegram adapter")?
+                .with_store(store.clone());
             router = router.with(adapter.channel());
             Some(Arc::new(adapter))
         }
