@@ -146,6 +146,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
                     )?,
                     agent_role_id: parse_id("discord.agent_role_id", &d.agent_role_id)?,
                     guild_id: parse_id("discord.guild_id", &d.guild_id)?,
+                    thread: d.thread.parse()?,
                 })
                 .context("starting the Discord adapter")?;
             router = router.with(adapter.channel());
