@@ -37,7 +37,8 @@ pub(crate) struct ConnectionState {
     pub(crate) enabled: bool,
     /// Whether the bot may send messages on the account's behalf.
     pub(crate) can_reply: bool,
-    /// When the update was sent (unix seconds), to keep only the newest.
+    /// When the connection was established (unix seconds): the record of a newer
+    /// connection is not overwritten by an update about an older one.
     pub(crate) date: i64,
 }
 
@@ -89,20 +90,33 @@ impl Connections {
             .insert(id.to_owned(), state.clone());
     }
 
-    /// Records a connection's new state (Store first, then memory). An older update than the
-    /// one recorded changes nothing.
+    /// Records a connection's new state (Store first, then memory). An update about a
+    /// connection established before the one recorded changes nothing; updates of one
+    /// connection are handled in the order Telegram sent them.
     pub(crate) async fn record(&self, id: &str, state: &ConnectionState) -> Result<(), StoreError> {
+        let key = format!("{CURSOR_PREFIX}{id}");
+        let previous = match self.store.get() {
+            Some(store) => store
+                .cursor(&key)
+                .await?
+                .and_then(|s| serde_json::from_str::<ConnectionState>(&s).ok()),
+            None => self
+                .seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(id)
+                .cloned(),
+        };
+        if previous.is_some_and(|old| old.date > state.date) {
+            info!(
+                connection = id,
+                "update about an older Telegram business connection: ignored"
+            );
+            return Ok(());
+        }
         if let Some(store) = self.store.get() {
-            let key = format!("{CURSOR_PREFIX}{id}");
-            let newer = match store.cursor(&key).await? {
-                Some(old) => serde_json::from_str::<ConnectionState>(&old)
-                    .map_or(true, |old| old.date <= state.date),
-                None => true,
-            };
-            if newer {
-                let json = serde_json::to_string(state).unwrap_or_default();
-                store.set_cursor(&key, &json).await?;
-            }
+            let json = serde_json::to_string(state).unwrap_or_default();
+            store.set_cursor(&key, &json).await?;
         }
         self.remember(id, state);
         info!(
