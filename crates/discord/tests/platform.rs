@@ -465,3 +465,36 @@ async fn a_role_overwrite_allowing_back_lets_the_bot_start() {
     assert!(thread > 0);
     h.shutdown().await;
 }
+
+/// Without the start check (the Channel used alone), a refused lock is learnt from Discord's
+/// 403: the thread is archived only, and later closes do not ask for the lock again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_lock_falls_back_to_archiving() {
+    let fake = FakeDiscord::start().await;
+    fake.set_manage_threads(false);
+    let adapter = DiscordAdapter::new(config(&fake, ThreadMode::Public)).unwrap();
+    let channel = adapter.channel();
+    let desk = Endpoint::chat(Platform::discord(), STAFF.to_string());
+    let room = channel.open_room(&desk, "#1 · test").await.unwrap();
+    let thread: u64 = room.chat_id.parse().unwrap();
+    channel.close_room(&room).await.expect("closed");
+    assert_eq!(fake.thread_state(thread), Some((true, false)));
+    let patches: Vec<Value> = fake
+        .matching(|r| r.method == "PATCH" && r.path == format!("/channels/{thread}"))
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(
+        patches,
+        vec![
+            json!({"archived": true, "locked": true}),
+            json!({"archived": true})
+        ]
+    );
+    let room2 = channel.open_room(&desk, "#2 · test").await.unwrap();
+    channel.close_room(&room2).await.expect("closed");
+    let locks = fake
+        .matching(|r| r.method == "PATCH" && r.body.get("locked").is_some())
+        .len();
+    assert_eq!(locks, 1, "the lock is not asked for again");
+}
