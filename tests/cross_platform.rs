@@ -79,6 +79,7 @@ impl Desk {
             support_channel_id: None,
             agent_role_id: Some(AGENT_ROLE),
             guild_id: None,
+            thread: Default::default(),
         })
         .expect("the Discord adapter builds");
         let (platform, desk_chat) = match on {

@@ -96,8 +96,10 @@ pub(crate) struct DiscordConfig {
     pub(crate) support_channel_id: String,
     /// The server (guild) the bot serves; empty: any. Slash commands are registered there.
     pub(crate) guild_id: String,
-    /// For tests only: a fake REST/gateway base URL (turns serenity's ratelimiter off).
+    /// For tests only: a fake REST/gateway base URL.
     pub(crate) api_url: String,
+    /// Ticket threads: `private` (default; agents of the role are added) or `public`.
+    pub(crate) thread: String,
 }
 
 /// The HTTP endpoint of `frontdesk run`: `/metrics` (Prometheus) and `/healthz`.

@@ -121,7 +121,8 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
                     poll_timeout_secs: cfg.telegram.poll_timeout_secs,
                     webhook: webhook.clone(),
                 })
-                .context("starting the Telegram adapter")?;
+                .context("starting the Telegram adapter")?
+                .with_store(store.clone());
             router = router.with(adapter.channel());
             Some(Arc::new(adapter))
         }
@@ -145,6 +146,7 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
                     )?,
                     agent_role_id: parse_id("discord.agent_role_id", &d.agent_role_id)?,
                     guild_id: parse_id("discord.guild_id", &d.guild_id)?,
+                    thread: d.thread.parse()?,
                 })
                 .context("starting the Discord adapter")?;
             router = router.with(adapter.channel());

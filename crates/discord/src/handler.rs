@@ -15,8 +15,9 @@ use serenity::all::{
 };
 use tracing::{debug, error, info, warn};
 
-use crate::DiscordConfig;
+use crate::channel::DiscordChannel;
 use crate::render::{self, escape_markdown};
+use crate::{DiscordConfig, ThreadMode};
 
 /// A slash command: name, description, optional text option (name, description).
 type SlashCommand = (
@@ -70,7 +71,25 @@ const COMMANDS: &[SlashCommand] = &[
         None,
     ),
     ("reopen", "Reopen this ticket", None),
+    (
+        REPLY,
+        "Send a reply to the customer",
+        Some(("text", "The reply")),
+    ),
 ];
+
+/// `/reply text`: the text goes to the customer like a message written in the thread (works
+/// without the Message Content intent).
+const REPLY: &str = "reply";
+/// The message context command ("Apps → Reply to customer" on a message): the message, which
+/// must be the agent's own in the ticket thread, goes to the customer. Interactions carry the
+/// message's content without the Message Content intent.
+const REPLY_TO_CUSTOMER: &str = "Reply to customer";
+
+/// `default_member_permissions` of the agent commands: `"0"` hides them from every member
+/// but administrators until the server allows the agent role (Server Settings → Integrations
+/// → the bot); the adapter checks the role anyway.
+const AGENT_PERMISSIONS: &str = "0";
 
 /// The application command definitions of [`COMMANDS`]: chat commands, usable in guilds only
 /// (`contexts` and `dm_permission` apply to global commands only).
@@ -88,6 +107,9 @@ fn command_definitions(global: bool) -> Value {
                 "type": 1,
                 "options": options,
             });
+            if *name != ASK.0 {
+                def["default_member_permissions"] = json!(AGENT_PERMISSIONS);
+            }
             if global {
                 let dm = *name == ASK.0;
                 def["dm_permission"] = json!(dm);
@@ -95,6 +117,18 @@ fn command_definitions(global: bool) -> Value {
             }
             def
         })
+        .chain(std::iter::once({
+            let mut def = json!({
+                "name": REPLY_TO_CUSTOMER,
+                "type": 3,
+                "default_member_permissions": AGENT_PERMISSIONS,
+            });
+            if global {
+                def["dm_permission"] = json!(false);
+                def["contexts"] = json!([0]);
+            }
+            def
+        }))
         .collect();
     Value::Array(defs)
 }
@@ -104,6 +138,8 @@ pub(crate) struct Handler {
     cfg: Arc<DiscordConfig>,
     engine: Arc<Engine>,
     not_rooms: NotRooms,
+    /// The outbound side (adds claiming agents to private threads).
+    channel: Arc<DiscordChannel>,
 }
 
 /// Guild channels recently found not to be ticket rooms, so that chatter in the guild's other
@@ -145,11 +181,27 @@ enum Place {
 
 impl Handler {
     /// A handler for `engine`, configured by `cfg`.
-    pub(crate) fn new(cfg: Arc<DiscordConfig>, engine: Arc<Engine>) -> Handler {
+    pub(crate) fn new(
+        cfg: Arc<DiscordConfig>,
+        engine: Arc<Engine>,
+        channel: Arc<DiscordChannel>,
+    ) -> Handler {
         Handler {
             cfg,
             engine,
             not_rooms: NotRooms::default(),
+            channel,
+        }
+    }
+
+    /// After an agent's claim in a private ticket thread: adds them to it, so the thread is in
+    /// their list (and notifies them) even when they saw it through *Manage Threads*.
+    async fn claimed(&self, thread: u64, agent: u64) {
+        if self.cfg.thread != ThreadMode::Private {
+            return;
+        }
+        if let Err(e) = self.channel.add_member(thread, agent).await {
+            warn!(thread, agent, error = %e, "discord: could not add the claiming agent to the thread");
         }
     }
 
@@ -226,21 +278,55 @@ impl Handler {
         }
         let roles = c.member.as_ref().map(|m| m.roles.as_slice());
         let role = self.role(roles);
-        let known = COMMANDS.iter().any(|(n, ..)| *n == name);
+        let context = name == REPLY_TO_CUSTOMER;
+        let known = context || COMMANDS.iter().any(|(n, ..)| *n == name);
         let guild = c.guild_id.map(|g| g.get());
         let channel = c.channel_id.get();
         let in_ticket = matches!(self.place(guild, channel).await, Some(Place::Ticket));
-        let (reply, run) = if !known {
-            ("Unknown command.".to_owned(), false)
-        } else if role != Role::Agent {
-            (
-                "Only support agents can use this command.".to_owned(),
-                false,
-            )
-        } else if !in_ticket {
-            ("Use this command inside a ticket thread.".to_owned(), false)
+        // What the command runs: a text command, or (/reply, the context command) a reply.
+        let text = if context {
+            let target = c.data.target_id.map(|t| t.to_message_id());
+            match target.and_then(|t| c.data.resolved.messages.get(&t)) {
+                Some(m) if m.author.id == c.user.id => Ok(m.content.clone()),
+                Some(_) => Err("Use this on a message you wrote in the ticket thread."),
+                None => Err("That message cannot be read."),
+            }
+        } else if name == REPLY {
+            Ok(arg.clone().unwrap_or_default())
         } else {
-            (format!("`/{name}` …"), true)
+            Ok(match &arg {
+                Some(a) => format!("/{name} {a}"),
+                None => format!("/{name}"),
+            })
+        };
+        let reply_check = |t: &str| -> Result<(), &'static str> {
+            if t.trim().is_empty() {
+                Err("There is no text to send.")
+            } else if t.trim_start().starts_with('/') {
+                Err("A reply cannot start with `/` (it would run as a command).")
+            } else {
+                Ok(())
+            }
+        };
+        let text = text.and_then(|t| {
+            if context || name == REPLY {
+                reply_check(&t).map(|()| t)
+            } else {
+                Ok(t)
+            }
+        });
+        let (reply, run) = if !known {
+            ("Unknown command.".to_owned(), None)
+        } else if role != Role::Agent {
+            ("Only support agents can use this command.".to_owned(), None)
+        } else if !in_ticket {
+            ("Use this command inside a ticket thread.".to_owned(), None)
+        } else {
+            match text {
+                Err(why) => (why.to_owned(), None),
+                Ok(t) if context || name == REPLY => ("Sent to the customer.".to_owned(), Some(t)),
+                Ok(t) => (format!("`/{name}` …"), Some(t)),
+            }
         };
         let ack = json!({
             "type": 4,
@@ -253,12 +339,8 @@ impl Handler {
         {
             warn!(error = %e, "discord: could not answer a slash command");
         }
-        if !run {
+        let Some(text) = run else {
             return;
-        }
-        let text = match arg {
-            Some(a) => format!("/{name} {a}"),
-            None => format!("/{name}"),
         };
         let display_name = c
             .member
@@ -279,6 +361,9 @@ impl Handler {
             content: Content::Text(text),
         })
         .await;
+        if name == "claim" {
+            self.claimed(channel, c.user.id.get()).await;
+        }
     }
 
     /// `/ask question`: the question is shown publicly as the interaction's response, and the
@@ -426,6 +511,10 @@ impl Handler {
             },
         };
         let locale = (!i.locale.is_empty()).then(|| i.locale.clone());
+        let role = self.role(roles);
+        let claim = matches!(place, Place::Ticket)
+            && role == Role::Agent
+            && i.data.custom_id.starts_with("claim:");
         self.hand_over(Inbound {
             platform_msg_id: i.id.get().to_string(),
             from: Party {
@@ -433,12 +522,15 @@ impl Handler {
                 user_id: i.user.id.get().to_string(),
                 display_name: name,
                 locale,
-                role: self.role(roles),
+                role,
             },
             at,
             content: Content::Button(i.data.custom_id.clone()),
         })
         .await;
+        if claim {
+            self.claimed(channel, i.user.id.get()).await;
+        }
     }
 }
 
@@ -518,6 +610,10 @@ impl EventHandler for Handler {
                 Place::Dm | Place::Ticket => None,
             },
         };
+        let role = self.role(roles);
+        let claim = matches!(place, Place::Ticket)
+            && role == Role::Agent
+            && matches!(&content, Content::Text(t) if t.trim() == "/claim" || t.trim_start().starts_with("/claim "));
         self.hand_over(Inbound {
             platform_msg_id: msg.id.get().to_string(),
             from: Party {
@@ -525,12 +621,15 @@ impl EventHandler for Handler {
                 user_id: msg.author.id.get().to_string(),
                 display_name: name,
                 locale: None,
-                role: self.role(roles),
+                role,
             },
             at,
             content,
         })
         .await;
+        if claim {
+            self.claimed(channel, msg.author.id.get()).await;
+        }
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {

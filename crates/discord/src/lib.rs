@@ -6,14 +6,35 @@
 //!   type 6) and then handed to the Engine as [`Content::Button`].
 //!   Customers may also ask with `/ask question:…` in any channel of the guild: the question is
 //!   shown publicly and answered with replies to it.
-//! - Each ticket gets a private thread in the staff channel ([`Channel::open_room`]); its
+//! - Each ticket gets a thread in the staff channel ([`Channel::open_room`]): private by
+//!   default ([`ThreadMode::Private`]: the members of the agent role, at most
+//!   [`AGENT_MEMBERS_MAX`] of the guild's first 1,000 members, are added when it opens, and an
+//!   agent who claims is added, so agents see it without *Manage Threads*; listing members
+//!   needs the *Server Members* intent, without it only claiming agents are added), or public
+//!   ([`ThreadMode::Public`]: visible to everyone who can see the staff channel). Its
 //!   endpoint is `Endpoint { platform: discord, chat_id: <thread id>, thread_id: None }`, which is
 //!   what messages written in the thread carry, so the Engine finds the ticket by its room.
 //!   Members with the agent role who write there are agents ([`Role::Agent`]); anyone else is
 //!   ignored by the Engine.
-//!   Agents may also use slash commands there (`/claim`, `/close`, `/note`, `/snippet`, ...:
-//!   registered at READY, per guild when `guild_id` is set); they run the same text commands,
-//!   and only members with the agent role may use them.
+//!   Agents may also use slash commands there (`/claim`, `/close`, `/note`, `/snippet`,
+//!   `/reply text:…`, ...) and the message command *Reply to customer* (on their own message
+//!   in the thread): registered at READY, per guild when `guild_id` is set, with
+//!   `default_member_permissions = "0"` so members do not see them until the server allows the
+//!   agent role (Server Settings → Integrations); only members with the agent role may use
+//!   them either way. `/reply` and *Reply to customer* work without the Message Content
+//!   intent (interactions carry their text).
+//! - Closing: the notices queued for the thread reach it before it is archived (the outbox
+//!   keeps the room's order); it is archived and locked with *Manage Threads*, only archived
+//!   without. A message after the close (the customer's rating) unarchives the thread, is
+//!   posted and archives it again; a locked thread is unarchived only with *Manage Threads*.
+//!   The rating is recorded on the ticket either way.
+//! - Rate limits: every REST call of the adapter's [`Channel`] goes through one layer
+//!   (requests built by serenity, sent by the adapter, in tests and in production alike) that
+//!   waits while a route's bucket or a global limit is exhausted and, on a 429, honours
+//!   `retry_after` (per route, or global for every request) and retries; a wait over 10 s, or
+//!   more than 3 retries, goes back to the outbox as [`ChannelError::RateLimited`] with
+//!   Discord's `retry_after`. (Gateway-side calls, such as interaction answers, go through
+//!   serenity's `Http`, with its ratelimiter in production.)
 //! - Every message sets `allowed_mentions` to mention nobody, except the agent role when the
 //!   Engine asks for it; customer text is escaped so it cannot format, link or ping.
 //! - Attachments: inbound files become [`Content::Files`] with their Discord CDN URL as the
@@ -23,28 +44,61 @@
 //!   nothing. Messages from bots (the bot itself included) and webhooks are ignored.
 //!
 //! [`DiscordAdapter::channel`] is the outbound [`Channel`] (usable before the gateway runs: it
-//! needs only serenity's `Http`); [`DiscordAdapter::run`] runs the gateway client until stopped.
+//! needs only the REST layer); [`DiscordAdapter::run`] runs the gateway client until stopped.
 //!
 //! For tests, [`DiscordConfig::api_url`] points the client at a fake server (see
-//! `frontdesk-testkit`); it turns serenity's ratelimiter off, which cannot use a proxy.
+//! `frontdesk-testkit`); it turns serenity's ratelimiter off for the gateway client, which
+//! cannot use a proxy (the Channel's rate-limit layer is the same either way).
 
+mod channel;
 mod handler;
+mod permissions;
 mod render;
+mod rest;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use frontdesk_core::StopSignal;
-use frontdesk_core::{Channel, ChannelError, Endpoint, Engine, OutMessage, Platform, Sent};
-use serde_json::{Value, json};
-use serenity::all::{ChannelId, ClientBuilder, GatewayIntents, Message};
-use serenity::http::{Http, HttpBuilder, HttpError};
+use frontdesk_core::{Channel, Engine};
+#[cfg(doc)]
+use frontdesk_core::{ChannelError, Content, Role};
+use serenity::all::{ClientBuilder, GatewayIntents};
+use serenity::http::{Http, HttpBuilder};
 
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
+use channel::DiscordChannel;
 use handler::Handler;
+use rest::Rest;
 
+pub use channel::AGENT_MEMBERS_MAX;
 pub use render::escape_markdown;
+
+/// What kind of thread a ticket gets in the staff channel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadMode {
+    /// A private thread: visible to its members (the agents of the role, added when it opens,
+    /// and the agent who claims) and to those with *Manage Threads*.
+    #[default]
+    Private,
+    /// A public thread: visible to everyone who can see the staff channel (keep that channel
+    /// staff-only).
+    Public,
+}
+
+impl std::str::FromStr for ThreadMode {
+    type Err = DiscordError;
+    fn from_str(s: &str) -> Result<ThreadMode, DiscordError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "private" => Ok(ThreadMode::Private),
+            "public" => Ok(ThreadMode::Public),
+            other => Err(DiscordError::Config(format!(
+                "discord.thread must be private or public, not {other:?}"
+            ))),
+        }
+    }
+}
 
 /// How the Discord adapter is configured. Its `Debug` output hides the token.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -63,6 +117,8 @@ pub struct DiscordConfig {
     pub agent_role_id: Option<u64>,
     /// The guild the bot serves; messages from other guilds are ignored. `None`: any guild.
     pub guild_id: Option<u64>,
+    /// Private (the default) or public ticket threads.
+    pub thread: ThreadMode,
 }
 
 impl std::fmt::Debug for DiscordConfig {
@@ -74,6 +130,7 @@ impl std::fmt::Debug for DiscordConfig {
             .field("support_channel_id", &self.support_channel_id)
             .field("agent_role_id", &self.agent_role_id)
             .field("guild_id", &self.guild_id)
+            .field("thread", &self.thread)
             .finish()
     }
 }
@@ -85,6 +142,14 @@ pub enum DiscordError {
     /// The configuration is unusable.
     #[error("invalid Discord configuration: {0}")]
     Config(String),
+    /// The bot lacks permissions it needs in the staff or support channel: each entry names
+    /// the channel, the permission and why it is needed. The adapter does not start.
+    #[error("the Discord bot lacks permissions: {}", .0.join("; "))]
+    MissingPermissions(Vec<String>),
+    /// The permissions could not be checked at start (Discord unreachable, the server or a
+    /// channel unreadable).
+    #[error("could not check the Discord bot's permissions: {0}")]
+    PermissionCheck(String),
     /// serenity failed (gateway, HTTP).
     #[error("discord: {0}")]
     Serenity(Box<serenity::Error>),
@@ -131,13 +196,10 @@ impl DiscordAdapter {
                 "discord: no agent role configured: nobody can act as an agent in ticket threads"
             );
         }
-        let http = Arc::new(build_http(&cfg));
+        let rest = Arc::new(Rest::new(&cfg.token, cfg.api_url.as_deref()));
         let cfg = Arc::new(cfg);
         Ok(DiscordAdapter {
-            channel: Arc::new(DiscordChannel {
-                http,
-                cfg: cfg.clone(),
-            }),
+            channel: Arc::new(DiscordChannel::new(rest, cfg.clone())),
             cfg,
         })
     }
@@ -150,15 +212,23 @@ impl DiscordAdapter {
     /// Runs the gateway client, handing messages and button presses to `engine`, until `stop`
     /// resolves (then the shards are shut down) or the client fails.
     ///
-    /// The bot needs the privileged "Message Content" intent (enabled in the developer portal)
-    /// and, in the staff channel, the permissions to create private threads, send messages in
-    /// threads and manage threads (to lock closed tickets). The Engine's `tick` is not run here.
+    /// First the bot's permissions in the staff and support channels are computed from the
+    /// server's roles and the channels' overwrites: a missing required one refuses the start
+    /// ([`DiscordError::MissingPermissions`], listing them all), a missing optional one is
+    /// logged as a warning (see the README's *Discord setup* for the table). The bot needs the
+    /// privileged "Message Content" intent (enabled in the developer portal). The Engine's
+    /// `tick` is not run here.
     pub async fn run(&self, engine: Arc<Engine>, stop: StopSignal) -> Result<(), DiscordError> {
         let intents = GatewayIntents::GUILDS
             | GatewayIntents::GUILD_MESSAGES
             | GatewayIntents::DIRECT_MESSAGES
             | GatewayIntents::MESSAGE_CONTENT;
-        let handler = Handler::new(self.cfg.clone(), engine);
+        let report = permissions::check_start(&self.channel.rest, &self.cfg).await?;
+        if !report.missing.is_empty() {
+            return Err(DiscordError::MissingPermissions(report.missing));
+        }
+        self.channel.set_manage_threads(report.manage_threads);
+        let handler = Handler::new(self.cfg.clone(), engine, self.channel.clone());
         // The client gets its own Http configured like the Channel's (proxy in tests).
         let mut client = ClientBuilder::new_with_http(build_http(&self.cfg), intents)
             .event_handler(handler)
@@ -172,180 +242,5 @@ impl DiscordAdapter {
                 Ok(())
             }
         }
-    }
-}
-
-/// The outbound side: renders [`OutMessage`]s and manages ticket threads.
-struct DiscordChannel {
-    http: Arc<Http>,
-    cfg: Arc<DiscordConfig>,
-}
-
-/// Discord's error code for a message sent to an archived thread.
-const ARCHIVED_THREAD: isize = 50083;
-
-/// Discord's error code for a channel (a ticket thread, a DM) that no longer exists.
-const UNKNOWN_CHANNEL: isize = 10003;
-/// Discord's error code for a user who cannot be messaged (DMs closed, bot blocked).
-const CANNOT_MESSAGE_USER: isize = 50007;
-/// Discord's error code for a user that no longer exists.
-const UNKNOWN_USER: isize = 10013;
-
-/// Maps a serenity error to the Engine's, which decides what the outbox does next: a 429 is
-/// waited out, an unknown channel is a room gone (or an unreachable customer), a user who
-/// cannot be messaged is unreachable, another 4xx is a refusal, anything else is retried.
-fn channel_error(e: serenity::Error) -> ChannelError {
-    match &e {
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
-            let status = r.status_code.as_u16();
-            let text = format!("HTTP {status} ({}: {})", r.error.code, r.error.message);
-            match (status, r.error.code) {
-                // serenity keeps neither the body's `retry_after` nor the headers here.
-                (429, _) => ChannelError::RateLimited {
-                    retry_after_ms: 1000,
-                },
-                (_, UNKNOWN_CHANNEL) => ChannelError::RoomGone(text),
-                (_, CANNOT_MESSAGE_USER | UNKNOWN_USER) => ChannelError::Unreachable(text),
-                (400..=499, _) => ChannelError::Refused(text),
-                _ => ChannelError::Unavailable(text),
-            }
-        }
-        _ => ChannelError::Unavailable(e.to_string()),
-    }
-}
-
-fn parse_id(s: &str, what: &str) -> Result<u64, ChannelError> {
-    s.parse::<u64>()
-        .ok()
-        .filter(|n| *n != 0)
-        .ok_or_else(|| ChannelError::Refused(format!("not a Discord {what} id: {s:?}")))
-}
-
-impl DiscordChannel {
-    /// Posts a message. A ticket thread that is archived (Discord error 50083: a closed
-    /// ticket, or one idle for a week) is unarchived for the message; a thread that was also
-    /// locked (closed by us) is archived and locked again afterwards.
-    async fn post(&self, channel: u64, body: &Value) -> Result<Message, ChannelError> {
-        let id = ChannelId::new(channel);
-        match self.http.send_message(id, Vec::new(), body).await {
-            Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(r)))
-                if r.error.code == ARCHIVED_THREAD =>
-            {
-                debug!(channel, "discord: posting into an archived thread");
-                let locked = match self.http.get_channel(id).await {
-                    Ok(serenity::all::Channel::Guild(c)) => {
-                        c.thread_metadata.is_some_and(|m| m.locked)
-                    }
-                    _ => false,
-                };
-                self.http
-                    .edit_thread(id, &json!({"archived": false}), None)
-                    .await
-                    .map_err(channel_error)?;
-                let sent = self
-                    .http
-                    .send_message(id, Vec::new(), body)
-                    .await
-                    .map_err(channel_error);
-                if locked
-                    && let Err(e) = self
-                        .http
-                        .edit_thread(id, &json!({"archived": true, "locked": true}), None)
-                        .await
-                {
-                    warn!(channel, error = %e, "discord: could not archive the thread again");
-                }
-                sent
-            }
-            other => other.map_err(channel_error),
-        }
-    }
-
-    async fn patch_channel(&self, room: &Endpoint, body: Value) -> Result<(), ChannelError> {
-        let id = parse_id(&room.chat_id, "thread")?;
-        self.http
-            .edit_thread(ChannelId::new(id), &body, None)
-            .await
-            .map_err(channel_error)?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Channel for DiscordChannel {
-    fn platform(&self) -> Platform {
-        Platform::discord()
-    }
-
-    /// Sends a message to a channel, DM or thread (`to.chat_id`); when `to.thread_id` holds a
-    /// message id (customers in the support channel), the message replies to it. Long texts are
-    /// split; the buttons go under the last part.
-    async fn send(&self, to: &Endpoint, msg: &OutMessage) -> Result<Sent, ChannelError> {
-        let channel = parse_id(&to.chat_id, "channel")?;
-        let role = self.cfg.agent_role_id;
-        let text = render::content(msg, role);
-        let parts = render::split(&text);
-        let allowed = render::allowed_mentions(msg, role);
-        let components = render::components(msg);
-        let mut last = None;
-        let n = parts.len();
-        for (i, part) in parts.into_iter().enumerate() {
-            let mut body = json!({"content": part, "allowed_mentions": allowed});
-            if i == 0
-                && let Some(reply_to) = to.thread_id.as_deref().and_then(|t| t.parse::<u64>().ok())
-            {
-                body["message_reference"] = json!({
-                    "message_id": reply_to.to_string(),
-                    "channel_id": channel.to_string(),
-                    "fail_if_not_exists": false,
-                });
-            }
-            if i + 1 == n && !components.is_empty() {
-                body["components"] = json!(components);
-            }
-            let sent = self.post(channel, &body).await?;
-            last = Some(sent.id.get().to_string());
-        }
-        Ok(Sent { message_id: last })
-    }
-
-    /// Creates a private thread named `title` in the staff channel (`desk.chat_id`, else the
-    /// configured staff channel).
-    async fn open_room(&self, desk: &Endpoint, title: &str) -> Result<Endpoint, ChannelError> {
-        let staff = match self.cfg.staff_channel_id {
-            Some(id) if desk.chat_id.parse::<u64>().is_err() => id,
-            _ => parse_id(&desk.chat_id, "staff channel")?,
-        };
-        let name: String = title.chars().take(100).collect();
-        let body = json!({
-            "name": name,
-            "type": 12,
-            "invitable": false,
-            "auto_archive_duration": 10080,
-        });
-        let thread = self
-            .http
-            .create_thread(ChannelId::new(staff), &body, None)
-            .await
-            .map_err(channel_error)?;
-        Ok(Endpoint::chat(
-            Platform::discord(),
-            thread.id.get().to_string(),
-        ))
-    }
-
-    async fn rename_room(&self, room: &Endpoint, title: &str) -> Result<(), ChannelError> {
-        let name: String = title.chars().take(100).collect();
-        self.patch_channel(room, json!({"name": name})).await
-    }
-
-    async fn close_room(&self, room: &Endpoint) -> Result<(), ChannelError> {
-        self.patch_channel(room, json!({"archived": true, "locked": true}))
-            .await
-    }
-
-    async fn reopen_room(&self, room: &Endpoint) -> Result<(), ChannelError> {
-        self.patch_channel(room, json!({"archived": false, "locked": false}))
-            .await
     }
 }

@@ -28,6 +28,7 @@ async fn discord_adapter_conforms() {
         support_channel_id: Some(SUPPORT),
         agent_role_id: Some(AGENT_ROLE),
         guild_id: None,
+        thread: Default::default(),
     })
     .expect("adapter builds");
     let engine = test_engine(

@@ -38,6 +38,7 @@ fn config(fake: &FakeDiscord) -> DiscordConfig {
         support_channel_id: Some(SUPPORT),
         agent_role_id: Some(AGENT_ROLE),
         guild_id: None,
+        thread: Default::default(),
     }
 }
 

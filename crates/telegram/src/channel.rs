@@ -14,12 +14,13 @@ use teloxide::payloads::{
 use teloxide::prelude::*;
 use teloxide::requests::{Output, Request};
 use teloxide::types::{
-    ChatId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions,
-    MessageId, ParseMode, ThreadId,
+    BusinessConnectionId, ChatId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    LinkPreviewOptions, MessageId, ParseMode, ThreadId,
 };
 use teloxide::{ApiError, RequestError};
 use tracing::{debug, warn};
 
+use crate::business::{self, ConnectionState, Connections};
 use crate::limit::{Limiter, Limits};
 use crate::render::{escape, plain, render, rendered_len};
 use frontdesk_core::split::{split_text, utf16_len};
@@ -44,6 +45,9 @@ pub(crate) struct TelegramChannel {
     agent_mention: Option<String>,
     /// Telegram's per-chat and global limits, enforced before each request.
     limiter: Limiter,
+    /// Telegram Business connections (their state decides whether a business chat may be
+    /// sent to).
+    business: Arc<Connections>,
 }
 
 /// One request of an outbound message.
@@ -54,12 +58,54 @@ enum Op {
 }
 
 impl TelegramChannel {
-    pub(crate) fn new(bot: Bot, agent_mention: Option<String>) -> Arc<TelegramChannel> {
+    pub(crate) fn new(
+        bot: Bot,
+        agent_mention: Option<String>,
+        business: Arc<Connections>,
+    ) -> Arc<TelegramChannel> {
         Arc::new(TelegramChannel {
             bot,
             agent_mention,
             limiter: Limiter::new(Limits::default()),
+            business,
         })
+    }
+
+    /// Checks that the bot may send through business connection `id`: its recorded state
+    /// (asked with `getBusinessConnection`, and recorded, when nothing is) must be enabled
+    /// with the right to reply. Otherwise nothing is sent and the message fails as
+    /// [`ChannelError::Unreachable`].
+    async fn business_allows(&self, id: &BusinessConnectionId) -> Result<(), ChannelError> {
+        let state = match self.business.recorded(&id.0).await? {
+            Some(s) => s,
+            None => {
+                let req = self.bot.get_business_connection(id.clone());
+                match self.call("getBusinessConnection", req).await {
+                    Ok(c) => {
+                        let s = ConnectionState::of(&c);
+                        self.business.record(&id.0, &s).await.map_err(|e| {
+                            ChannelError::Unavailable(format!("recording business connection: {e}"))
+                        })?;
+                        s
+                    }
+                    Err(e) => {
+                        return Err(match channel_error(e) {
+                            ChannelError::Refused(why) => ChannelError::Unreachable(format!(
+                                "business connection {id} unknown to Telegram: {why}"
+                            )),
+                            other => other,
+                        });
+                    }
+                }
+            }
+        };
+        match state.refusal() {
+            Some(why) => {
+                warn!(connection = %id, why, "not sent through the business connection");
+                Err(ChannelError::Unreachable(format!("{why} ({id})")))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Sends a request that posts no message (topic management, callback answers, edits)
@@ -309,15 +355,18 @@ pub(crate) fn not_modified(e: &RequestError) -> bool {
 }
 
 /// Sets what a photo and a document request share (their builders are different types):
-/// the caption as HTML, the forum topic and the keyboard.
+/// the caption as HTML, the forum topic, the business connection and the keyboard.
 macro_rules! file_options {
-    ($req:expr, $caption:expr, $thread:expr, $kb:expr) => {{
+    ($req:expr, $caption:expr, $thread:expr, $connection:expr, $kb:expr) => {{
         let mut req = $req;
         if !$caption.is_empty() {
             req = req.caption($caption).parse_mode(ParseMode::Html);
         }
         if let Some(t) = $thread {
             req = req.message_thread_id(t);
+        }
+        if let Some(id) = $connection {
+            req = req.business_connection_id(id.clone());
         }
         if let Some(kb) = $kb {
             req = req.reply_markup(kb);
@@ -343,7 +392,14 @@ impl Channel for TelegramChannel {
 
     async fn send(&self, to: &Endpoint, msg: &OutMessage) -> Result<Sent, ChannelError> {
         let chat = chat_of(to)?;
-        let thread = thread_of(to)?;
+        let connection = business::connection_of(to);
+        let thread = match &connection {
+            Some(id) => {
+                self.business_allows(id).await?;
+                None
+            }
+            None => thread_of(to)?,
+        };
         let ops = self.ops(msg);
         let markup = Some(keyboard(&msg.buttons))
             .filter(|k| k.inline_keyboard.iter().any(|row| !row.is_empty()));
@@ -361,6 +417,9 @@ impl Channel for TelegramChannel {
                     if let Some(t) = thread {
                         req = req.message_thread_id(t);
                     }
+                    if let Some(id) = &connection {
+                        req = req.business_connection_id(id.clone());
+                    }
                     if let Some(kb) = kb {
                         req = req.reply_markup(kb);
                     }
@@ -377,14 +436,14 @@ impl Channel for TelegramChannel {
                 }
                 Op::Photo(file, caption) => {
                     let req = self.bot.send_photo(chat, InputFile::file_id(FileId(file)));
-                    let req = file_options!(req, caption, thread, kb);
+                    let req = file_options!(req, caption, thread, &connection, kb);
                     self.call_in(Some(chat), "sendPhoto", req).await
                 }
                 Op::Document(file, caption) => {
                     let req = self
                         .bot
                         .send_document(chat, InputFile::file_id(FileId(file)));
-                    let req = file_options!(req, caption, thread, kb);
+                    let req = file_options!(req, caption, thread, &connection, kb);
                     self.call_in(Some(chat), "sendDocument", req).await
                 }
             };
@@ -459,7 +518,11 @@ mod tests {
     use frontdesk_core::Markup;
 
     fn channel(mention: Option<&str>) -> Arc<TelegramChannel> {
-        TelegramChannel::new(Bot::new("1:x"), mention.map(str::to_owned))
+        TelegramChannel::new(
+            Bot::new("1:x"),
+            mention.map(str::to_owned),
+            Connections::new(),
+        )
     }
 
     fn texts(ops: &[Op]) -> Vec<String> {

@@ -104,6 +104,9 @@ pub(crate) enum Skip {
     Unsupported,
     /// A command addressed to another bot (`/help@other_bot`).
     OtherBot,
+    /// In a business chat, a message the business account itself sent (its owner writing from
+    /// the app, or a bot on its behalf): not a customer's.
+    BusinessAccount,
 }
 
 /// Drops the `@botname` Telegram appends to commands picked from the menu in groups
@@ -146,6 +149,34 @@ pub(crate) fn message_to_inbound(
         platform_msg_id: format!("{}:{}", msg.chat.id.0, msg.id.0),
         from: party(user, role),
         at,
+        content,
+    })
+}
+
+/// Converts a business message: a customer writing to a business account connected to the
+/// bot, served like a private chat with the bot but answered through the connection (see
+/// [`crate::business`]). The idempotency key is `business:chat_id:message_id` (the chat is
+/// not the bot's own chat with that user, though it has the same id). Commands are taken
+/// as they are (customers type them to the account, not to the bot).
+pub(crate) fn business_message_to_inbound(msg: &Message) -> Result<Inbound, Skip> {
+    let Some(connection) = crate::business::connection_of_message(msg) else {
+        return Err(Skip::Unsupported);
+    };
+    let Some(user) = msg.from.as_ref().filter(|u| !u.is_bot) else {
+        return Err(Skip::Bot);
+    };
+    // In a business chat the chat is the customer's: anyone else writing is the account.
+    if !msg.chat.is_private()
+        || msg.sender_business_bot.is_some()
+        || i64::try_from(user.id.0).ok() != Some(msg.chat.id.0)
+    {
+        return Err(Skip::BusinessAccount);
+    }
+    let content = content(msg).ok_or(Skip::Unsupported)?;
+    Ok(Inbound {
+        platform_msg_id: format!("business:{}:{}", msg.chat.id.0, msg.id.0),
+        from: party(user, Role::Customer),
+        at: crate::business::endpoint(msg.chat.id.0, connection),
         content,
     })
 }
@@ -229,6 +260,36 @@ mod tests {
             "from": {"id": 5, "is_bot": true, "first_name": "B"}, "text": "hi"
         }));
         assert_eq!(message_to_inbound(&m, None, None), Err(Skip::Bot));
+    }
+
+    #[test]
+    fn business_messages_are_customer_messages_through_the_connection() {
+        let m = msg(json!({
+            "message_id": 7, "date": 1, "chat": {"id": 55, "type": "private", "first_name": "Ann"},
+            "from": user(55), "text": "hello", "business_connection_id": "conn-1"
+        }));
+        let i = business_message_to_inbound(&m).unwrap();
+        assert_eq!(i.platform_msg_id, "business:55:7");
+        assert_eq!(i.from.role, Role::Customer);
+        assert_eq!(i.at.chat_id, "55");
+        assert_eq!(
+            crate::business::connection_of(&i.at)
+                .map(|c| c.0)
+                .as_deref(),
+            Some("conn-1")
+        );
+        // The account's owner writing in the chat is not a customer.
+        let m = msg(json!({
+            "message_id": 8, "date": 1, "chat": {"id": 55, "type": "private", "first_name": "Ann"},
+            "from": user(900), "text": "we will call you", "business_connection_id": "conn-1"
+        }));
+        assert_eq!(business_message_to_inbound(&m), Err(Skip::BusinessAccount));
+        // Nor is a message without a connection id a business message.
+        let m = msg(json!({
+            "message_id": 9, "date": 1, "chat": {"id": 55, "type": "private"},
+            "from": user(55), "text": "hi"
+        }));
+        assert_eq!(business_message_to_inbound(&m), Err(Skip::Unsupported));
     }
 
     #[test]

@@ -41,6 +41,21 @@
 //! 4. Telegram has no role mentions: [`TelegramConfig::agent_mention`] is text such as
 //!    `@alice @bob` appended to messages that ping the agents.
 //!
+//! # Telegram Business
+//!
+//! Customers may also write to a company's own Telegram account with the bot connected to it
+//! as a business chatbot (Business Mode on in @BotFather; in the account, *Settings →
+//! Telegram Business → Chatbots*, with the right to reply). Such a customer is served like a
+//! private-chat customer (answers, handoff, relay, survey; agents work in the same desk) and
+//! every message to them is sent with the connection's `business_connection_id`; their
+//! [`Endpoint`](frontdesk_core::Endpoint) carries it as `thread_id = "business:<id>"`.
+//! `business_connection` updates are recorded in the Store (cursor
+//! [`BUSINESS_CURSOR_PREFIX`]`<id>`) and read before every send through a connection: a
+//! disabled connection, or one without the right to reply, sends nothing, and the message
+//! fails as unreachable (recorded on the ticket, the agents told). A connection never
+//! recorded is asked for with `getBusinessConnection`. Messages the account itself sends in
+//! the chat (its owner typing) are not the customer's and are ignored.
+//!
 //! Only one process may call `getUpdates` per bot: in polling mode (the default) run
 //! [`TelegramAdapter::run`] under [`frontdesk_core::run_exclusive`] when several replicas
 //! share a database.
@@ -114,6 +129,7 @@
 //! .unwrap();
 //! ```
 
+mod business;
 mod channel;
 mod dispatch;
 mod inbound;
@@ -121,6 +137,7 @@ mod limit;
 mod render;
 mod webhook;
 
+pub use business::CURSOR_PREFIX as BUSINESS_CURSOR_PREFIX;
 pub use webhook::{HttpLimits, serve_http};
 
 use std::fmt;
@@ -128,16 +145,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::StopSignal;
-use frontdesk_core::{Channel, Content, Engine, Inbound, Platform, Role, StoreError};
+use frontdesk_core::{Channel, Content, Engine, Inbound, Platform, Role, Store, StoreError};
+use teloxide::payloads::EditMessageReplyMarkupSetters;
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, CallbackQuery, Update, UpdateKind};
+use teloxide::types::{AllowedUpdate, BusinessConnection, CallbackQuery, Update, UpdateKind};
 use teloxide::{ApiError, RequestError};
 use tracing::{debug, info, warn};
 
+use crate::business::{ConnectionState, Connections};
 use crate::channel::{TelegramChannel, not_modified};
 use crate::dispatch::Dispatcher;
-use crate::inbound::{Origin, Skip, message_to_inbound, origin, party, topic_of};
+use crate::inbound::{
+    Origin, Skip, business_message_to_inbound, message_to_inbound, origin, party, topic_of,
+};
 
 /// The Store cursor holding the next `getUpdates` offset (last processed update id + 1).
 pub const OFFSET_CURSOR: &str = "telegram.offset";
@@ -249,9 +270,20 @@ pub struct TelegramAdapter {
     bot: Bot,
     cfg: TelegramConfig,
     channel: Arc<TelegramChannel>,
+    /// Telegram Business connections, shared with the channel.
+    business: Arc<Connections>,
     /// Webhook mode: the checked settings.
     webhook: Option<webhook::Webhook>,
 }
+
+/// The updates the adapter asks Telegram for (polling and webhook alike).
+pub(crate) const ALLOWED_UPDATES: [AllowedUpdate; 5] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::CallbackQuery,
+    AllowedUpdate::MyChatMember,
+    AllowedUpdate::BusinessConnection,
+    AllowedUpdate::BusinessMessage,
+];
 
 impl fmt::Debug for TelegramAdapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -269,6 +301,7 @@ impl TelegramAdapter {
             bot: self.bot.clone(),
             cfg: self.cfg.clone(),
             channel: self.channel.clone(),
+            business: self.business.clone(),
             webhook: None,
         }
     }
@@ -297,13 +330,26 @@ impl TelegramAdapter {
             .as_ref()
             .map(webhook::Webhook::new)
             .transpose()?;
-        let channel = TelegramChannel::new(bot.clone(), cfg.agent_mention.clone());
+        let business = Connections::new();
+        let channel =
+            TelegramChannel::new(bot.clone(), cfg.agent_mention.clone(), business.clone());
         Ok(TelegramAdapter {
             bot,
             cfg,
             channel,
+            business,
             webhook,
         })
+    }
+
+    /// Records Telegram Business connections in `store` (cursors
+    /// [`BUSINESS_CURSOR_PREFIX`]`<connection id>`) and reads them from it before sending
+    /// through one, so that every replica's outbox dispatcher respects a connection disabled
+    /// on another. Without it the Engine's Store is used once [`TelegramAdapter::run`] starts
+    /// (and until then only what this process saw, or `getBusinessConnection`).
+    pub fn with_store(self, store: Arc<dyn Store>) -> TelegramAdapter {
+        self.business.set_store(store);
+        self
     }
 
     /// The [`Channel`] for [`frontdesk_core::Platform::telegram`]: put it into the Engine's Router.
@@ -316,6 +362,7 @@ impl TelegramAdapter {
     /// Returns an error only when the bot cannot work at all (token refused, Store unreadable
     /// at start, webhook address not bindable); network failures are retried with a backoff.
     pub async fn run(&self, engine: Arc<Engine>, stop: StopSignal) -> Result<(), TelegramError> {
+        self.business.set_store(engine.store().clone());
         match &self.webhook {
             Some(wh) => self.serve_webhook(wh, engine, stop).await,
             None => self.poll(engine, stop).await,
@@ -388,11 +435,7 @@ impl TelegramAdapter {
                 .bot
                 .get_updates()
                 .timeout(self.cfg.poll_timeout_secs)
-                .allowed_updates([
-                    AllowedUpdate::Message,
-                    AllowedUpdate::CallbackQuery,
-                    AllowedUpdate::MyChatMember,
-                ]);
+                .allowed_updates(ALLOWED_UPDATES);
             if let Some(o) = dispatcher.offset() {
                 req = req.offset(o);
             }
@@ -496,6 +539,14 @@ impl TelegramAdapter {
                 }
             }
             UpdateKind::CallbackQuery(q) => self.on_callback(engine, q, ctx).await,
+            UpdateKind::BusinessConnection(c) => self.on_business_connection(id, &c).await,
+            UpdateKind::BusinessMessage(msg) => match business_message_to_inbound(&msg) {
+                Ok(inbound) => self.handle(engine, inbound).await,
+                Err(skip) => {
+                    debug!(update = id, ?skip, "business message ignored");
+                    true
+                }
+            },
             UpdateKind::MyChatMember(m) if m.chat.is_private() => {
                 self.on_membership(engine, id, m).await
             }
@@ -518,6 +569,22 @@ impl TelegramAdapter {
             Ok(None) => true,
             Err(_) => false,
         }
+    }
+
+    /// A business account connected the bot, disconnected it or changed its rights: recorded
+    /// (see [`crate::business`]). Returns `false` when the Store kept failing.
+    async fn on_business_connection(&self, update_id: u32, c: &BusinessConnection) -> bool {
+        let state = ConnectionState::of(c);
+        for attempt in 1..=frontdesk_core::HANDLE_ATTEMPTS {
+            match self.business.record(&c.id.0, &state).await {
+                Ok(()) => return true,
+                Err(e) => {
+                    warn!(update = update_id, attempt, error = %e, "recording a business connection failed");
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                }
+            }
+        }
+        false
     }
 
     /// The customer blocked (`kicked`) or unblocked (`member`) the bot in their private chat.
@@ -567,10 +634,15 @@ impl TelegramAdapter {
         };
         let chat = message.chat();
         let thread = message.regular_message().and_then(topic_of);
-        let (at, role) = match origin(chat, thread, ctx.desk) {
-            Origin::Customer(at) => (at, Role::Customer),
-            Origin::Desk(at) => (at, Role::Agent),
-            Origin::Other => {
+        let connection = message
+            .regular_message()
+            .and_then(business::connection_of_message)
+            .cloned();
+        let (at, role) = match (origin(chat, thread, ctx.desk), &connection) {
+            (Origin::Customer(_), Some(id)) => (business::endpoint(chat.id.0, id), Role::Customer),
+            (Origin::Customer(at), None) => (at, Role::Customer),
+            (Origin::Desk(at), _) => (at, Role::Agent),
+            (Origin::Other, _) => {
                 debug!(
                     chat = chat.id.0,
                     "button press in a chat that is not the desk: ignored"
@@ -579,14 +651,11 @@ impl TelegramAdapter {
             }
         };
         // Remove the keyboard so the choice cannot be made twice.
-        match self
-            .channel
-            .call(
-                "editMessageReplyMarkup",
-                self.bot.edit_message_reply_markup(chat.id, message.id()),
-            )
-            .await
-        {
+        let mut edit = self.bot.edit_message_reply_markup(chat.id, message.id());
+        if let Some(id) = connection {
+            edit = edit.business_connection_id(id);
+        }
+        match self.channel.call("editMessageReplyMarkup", edit).await {
             Ok(_) => {}
             Err(e) if not_modified(&e) => {}
             Err(e) => warn!(error = %e, "could not remove the keyboard"),

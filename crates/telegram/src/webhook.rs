@@ -13,7 +13,7 @@ use frontdesk_core::StopSignal;
 use teloxide::RequestError;
 use teloxide::payloads::{SetWebhook, SetWebhookSetters};
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, Update};
+use teloxide::types::Update;
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 
@@ -200,11 +200,7 @@ impl TelegramAdapter {
                 .bot
                 .set_webhook(wh.payload.url.clone())
                 .secret_token(wh.secret.clone())
-                .allowed_updates([
-                    AllowedUpdate::Message,
-                    AllowedUpdate::CallbackQuery,
-                    AllowedUpdate::MyChatMember,
-                ])
+                .allowed_updates(crate::ALLOWED_UPDATES)
                 .drop_pending_updates(false);
             let res = tokio::select! {
                 biased;

@@ -138,14 +138,20 @@ async fn the_webhook_is_registered_and_a_question_gets_its_answer() {
     let store = MemoryStore::new();
     let bot = Bot::start(&tg, store.clone()).await;
 
-    // setWebhook: the URL, the secret, messages, button presses and blocks, pending updates
-    // kept.
+    // setWebhook: the URL, the secret, messages, button presses, blocks and Telegram Business
+    // (connections, messages), pending updates kept.
     let set = tg.wait_for(|r| r.is("setWebhook") && r.ok).await;
     assert_eq!(set.str_param("url"), Some(bot.url.as_str()));
     assert_eq!(set.str_param("secret_token"), Some(SECRET));
     assert_eq!(
         set.body.get("allowed_updates"),
-        Some(&json!(["message", "callback_query", "my_chat_member"])),
+        Some(&json!([
+            "message",
+            "callback_query",
+            "my_chat_member",
+            "business_connection",
+            "business_message"
+        ])),
         "{set:?}"
     );
     assert_eq!(

@@ -13,6 +13,7 @@ use frontdesk_testkit::telegram::{BOT_USERNAME, FakeTelegram, Request};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod business;
 mod delivery;
 
 /// The desk: a forum supergroup.

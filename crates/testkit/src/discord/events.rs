@@ -161,6 +161,32 @@ impl FakeDiscord {
         })
     }
 
+    /// An INTERACTION_CREATE payload: `user_id` (a guild member with `roles`) runs the
+    /// message context command `name` on `target` (a message object, e.g. from
+    /// [`FakeDiscord::thread_message`]) in `channel_id`. As Discord does, the resolved message
+    /// carries its content whatever the bot's intents.
+    pub fn message_command(
+        &self,
+        user_id: u64,
+        roles: &[u64],
+        channel_id: u64,
+        name: &str,
+        target: &Value,
+    ) -> Value {
+        let mut v = self.slash_command(user_id, roles, channel_id, name, None);
+        let target_id = target["id"].as_str().unwrap_or("0").to_owned();
+        let mut messages = serde_json::Map::new();
+        messages.insert(target_id.clone(), target.clone());
+        v["data"] = json!({
+            "id": "56",
+            "name": name,
+            "type": 3,
+            "target_id": target_id,
+            "resolved": {"messages": messages},
+        });
+        v
+    }
+
     fn remember_interaction(&self, id: u64, channel_id: u64) {
         self.inner
             .interaction_channels

@@ -15,7 +15,7 @@ impl Inner {
             "guild_id": GUILD_ID.to_string(),
             "name": c.map_or_else(|| format!("channel-{id}"), |c| c.name.clone()),
             "position": 0,
-            "permission_overwrites": [],
+            "permission_overwrites": super::limits::overwrites(self, id),
             "nsfw": false,
         });
         if let Some(c) = c

@@ -24,9 +24,11 @@ use tokio::task::JoinHandle;
 mod events;
 mod gateway;
 mod json;
+mod limits;
 mod rest;
 
 pub use json::user_json;
+pub use limits::BOT_ROLE_ID;
 
 use gateway::{Session, gateway_connection};
 use rest::rest_handler;
@@ -52,6 +54,12 @@ pub struct Recorded {
     pub body: Value,
     /// The id of the object the request created (message, thread, DM channel), if any.
     pub created_id: Option<String>,
+    /// When it arrived.
+    pub at: std::time::Instant,
+    /// Whether it was answered 429 (a staged rate limit, see [`FakeDiscord::rate_limit_next`]).
+    pub limited: bool,
+    /// Whether it came while a 429 it was subject to was still running.
+    pub early: bool,
 }
 
 impl Recorded {
@@ -113,6 +121,14 @@ struct Inner {
     identifies: AtomicU64,
     resumes: AtomicU64,
     fail: Mutex<Option<(String, u16)>>,
+    /// Staged and running 429s.
+    limits: Mutex<Vec<limits::Limit>>,
+    /// Role id -> permissions (`GUILD_ID` is `@everyone`).
+    roles: Mutex<HashMap<u64, u64>>,
+    /// Channel id -> permission overwrites.
+    overwrites: Mutex<HashMap<u64, Vec<Value>>>,
+    /// Guild members listed by `GET /guilds/{id}/members`.
+    members: Mutex<Vec<Value>>,
 }
 
 impl Inner {
@@ -160,6 +176,13 @@ impl FakeDiscord {
             identifies: AtomicU64::new(0),
             resumes: AtomicU64::new(0),
             fail: Mutex::new(None),
+            limits: Mutex::new(Vec::new()),
+            roles: Mutex::new(HashMap::from([
+                (GUILD_ID, limits::EVERYONE_DEFAULT),
+                (limits::BOT_ROLE_ID, limits::BOT_ROLE_DEFAULT),
+            ])),
+            overwrites: Mutex::new(HashMap::new()),
+            members: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .fallback(rest_handler)

@@ -35,7 +35,20 @@ pub(super) async fn rest_handler(
         path: path.clone(),
         body: body.clone(),
         created_id: None,
+        at: std::time::Instant::now(),
+        limited: false,
+        early: false,
     };
+    if let Some((response, early)) = super::limits::check(&inner, &path) {
+        record.limited = true;
+        record.early = early;
+        inner
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+        return response;
+    }
     if let Some((part, status)) = fail
         && path.contains(&part)
     {
@@ -168,6 +181,24 @@ fn route(
         }
         ("PATCH", ["channels", channel]) => {
             let id: u64 = channel.parse().unwrap_or(0);
+            // As Discord: locking, or unarchiving a locked thread, needs Manage Threads.
+            let locked = inner
+                .channels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&id)
+                .is_some_and(|c| c.locked);
+            let wants = body["locked"].as_bool() == Some(true)
+                || (locked && body["archived"].as_bool() == Some(false));
+            if wants && !super::limits::manage_threads(inner) {
+                return (
+                    json_response(
+                        StatusCode::FORBIDDEN,
+                        json!({"message": "Missing Permissions", "code": 50013}),
+                    ),
+                    None,
+                );
+            }
             {
                 let mut channels = inner.channels.lock().unwrap_or_else(|p| p.into_inner());
                 let c = channels.entry(id).or_default();
@@ -188,6 +219,22 @@ fn route(
             (ok(inner.channel_json(id)), None)
         }
         ("PUT" | "DELETE", ["channels", _, "thread-members", _]) => (no_content(), None),
+        ("GET", ["guilds", _, "members"]) => (ok(super::limits::members(inner)), None),
+        ("GET", ["guilds", _, "members", user]) => {
+            let m = super::limits::member(inner, user.parse().unwrap_or(0));
+            if m.is_null() {
+                (
+                    json_response(
+                        StatusCode::NOT_FOUND,
+                        json!({"message": "Unknown Member", "code": 10007}),
+                    ),
+                    None,
+                )
+            } else {
+                (ok(m), None)
+            }
+        }
+        ("GET", ["guilds", _]) => (ok(super::limits::guild(inner)), None),
         ("POST", ["interactions", _, token, "callback"]) => {
             // A response with a message (type 4) becomes the interaction's original message.
             if body["type"] == 4 {

@@ -76,6 +76,12 @@ impl Request {
         self.result.get("message_id").and_then(Value::as_i64)
     }
 
+    /// The `business_connection_id` parameter: the business connection the request was made
+    /// through, if any.
+    pub fn business_connection_id(&self) -> Option<&str> {
+        self.str_param("business_connection_id")
+    }
+
     /// A string parameter.
     pub fn str_param(&self, name: &str) -> Option<&str> {
         self.body.get(name).and_then(Value::as_str)

@@ -14,6 +14,10 @@
 //! builders (`customer_text`, ...) still queue their update for `getUpdates`; in webhook mode
 //! deliver the update they return.
 //!
+//! Telegram Business is faked as well: business accounts connecting the bot, customers
+//! writing to them, and Telegram's checks of sends with `business_connection_id`
+//! ([`FakeTelegram::business_connect`] and the methods after it).
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use frontdesk_testkit::telegram::FakeTelegram;
@@ -37,6 +41,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 mod assertions;
+mod business;
 mod failures;
 mod gate;
 mod json;
@@ -95,6 +100,8 @@ struct FakeState {
     deleted_topics: std::collections::HashSet<(i64, i64)>,
     /// Private chats whose user blocked the bot ([`FakeTelegram::block`]).
     blocked: std::collections::HashSet<i64>,
+    /// Business connections by id ([`FakeTelegram::business_connect`]).
+    business: std::collections::HashMap<String, business::Connection>,
 }
 
 struct Inner {

@@ -122,10 +122,18 @@ async fn dispatch(inner: &Inner, method: &str, params: &Value) -> Result<Value, 
         {
             return Err((400, "Bad Request: message thread not found".into()));
         }
-        if st.blocked.contains(&chat) {
+        if st.blocked.contains(&chat) && params.get("business_connection_id").is_none() {
             return Err((403, "Forbidden: bot was blocked by the user".into()));
         }
     }
+    let business = if matches!(
+        lower.as_str(),
+        "sendmessage" | "sendphoto" | "senddocument" | "editmessagereplymarkup"
+    ) {
+        super::business::check_send(inner, params)?
+    } else {
+        None
+    };
     Ok(match lower.as_str() {
         "getme" => json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Frontdesk", "username": BOT_USERNAME,
@@ -155,6 +163,7 @@ async fn dispatch(inner: &Inner, method: &str, params: &Value) -> Result<Value, 
             json!(true)
         }
         "setmycommands" => json!(true),
+        "getbusinessconnection" => super::business::get_connection(inner, params)?,
         "getupdates" => {
             if inner.lock().webhook.is_some() {
                 return Err((
@@ -243,6 +252,14 @@ async fn dispatch(inner: &Inner, method: &str, params: &Value) -> Result<Value, 
             })
         }
         _ => return Err((404, "Not Found: method not found".into())),
+    })
+    .map(|mut result| {
+        // A message sent on behalf of a business account says so.
+        if let (Some(id), Value::Object(m)) = (business, &mut result) {
+            m.insert("business_connection_id".into(), json!(id));
+            m.insert("sender_business_bot".into(), bot_user());
+        }
+        result
     })
 }
 

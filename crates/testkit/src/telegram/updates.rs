@@ -54,7 +54,7 @@ impl FakeTelegram {
             .collect()
     }
 
-    fn next_message_id(&self) -> i64 {
+    pub(super) fn next_message_id(&self) -> i64 {
         let mut st = self.inner.lock();
         let id = st.next_message_id;
         st.next_message_id += 1;
