@@ -9,8 +9,8 @@
 //!
 //! `phrasings N`: one entry with N phrasings (plus ten ordinary entries); `entries N`: N
 //! entries of three phrasings each, in files of 500 entries. Phrasings are drawn from a fixed
-//! support vocabulary and made-up product names with SplitMix64 (seed 1): the same files on
-//! every machine.
+//! support vocabulary and made-up words with SplitMix64 (seed 1): the same files on every
+//! machine.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -111,17 +111,21 @@ impl SplitMix64 {
         const SYL: &[&str] = &[
             "ka", "ve", "lo", "mi", "ra", "tu", "sen", "dor", "pa", "li", "no", "xi", "bel", "qua",
         ];
-        (0..2 + self.next() % 2).map(|_| self.pick(SYL)).collect()
+        (0..2 + self.next() % 3).map(|_| self.pick(SYL)).collect()
     }
 
-    fn phrasing(&mut self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.pick(STARTS),
-            self.pick(WORDS),
-            self.name(),
-            self.pick(WORDS)
-        )
+    /// A phrasing: an opening and three to six words, drawn from the support words and 2,000
+    /// made-up ones with a Zipf-like bias to the first (as in real text, a few words are
+    /// everywhere and most are rare).
+    fn phrasing(&mut self, vocab: &[String]) -> String {
+        let mut p = self.pick(STARTS).to_owned();
+        for _ in 0..3 + self.next() % 4 {
+            let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
+            let i = ((vocab.len() as f64) * u * u * u) as usize;
+            p.push(' ');
+            p.push_str(&vocab[i.min(vocab.len() - 1)]);
+        }
+        p
     }
 }
 
@@ -135,11 +139,15 @@ fn main() {
     let dir = Path::new(out).join("en");
     std::fs::create_dir_all(&dir).expect("create the output directory");
     let mut rng = SplitMix64(1);
+    let mut vocab: Vec<String> = WORDS.iter().map(|w| (*w).to_owned()).collect();
+    while vocab.len() < WORDS.len() + 2000 {
+        vocab.push(rng.name());
+    }
     let entry = |rng: &mut SplitMix64, id: &str, phrasings: usize, text: &mut String| {
         writeln!(text, "## {id}").unwrap();
         let mut seen = std::collections::HashSet::new();
         while seen.len() < phrasings {
-            let p = format!("{} {}", rng.phrasing(), seen.len());
+            let p = rng.phrasing(&vocab);
             if seen.insert(p.clone()) {
                 writeln!(text, "? {p}").unwrap();
             }
