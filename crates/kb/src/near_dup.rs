@@ -100,14 +100,14 @@ impl Kb {
         let by_sim = |x: &(f32, u32, u32), y: &(f32, u32, u32)| {
             y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2)))
         };
-        for pi in 0..n {
+        for (pi, cut_at) in cut.iter().enumerate() {
             let e = self.phrasing_entry[pi] as usize;
             // Only later entries: each pair once, and never two phrasings of one entry.
             let end = self.first[e + 1];
             cands.clear();
             let (ids, ws) = self.phrasing_grams.row(pi);
             let mut x_rest: f32 = ws.iter().map(|w| w * w).sum();
-            for k in (cut[pi] as usize..ids.len()).rev() {
+            for k in (*cut_at as usize..ids.len()).rev() {
                 x_rest -= ws[k] * ws[k];
                 let Some(list) = post.get(&ids[k]) else {
                     continue;
