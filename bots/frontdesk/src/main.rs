@@ -184,6 +184,9 @@ async fn chat(cfg: Config, args: ChatArgs) -> Result<()> {
     Ok(())
 }
 
+/// Most near-duplicate warnings `kb check` prints (the most similar pairs; the rest counted).
+const MAX_WARNINGS: usize = 200;
+
 fn kb_check(cfg: &Config, dir: Option<PathBuf>, similarity: Option<f32>) -> Result<()> {
     let dir = dir.unwrap_or_else(|| cfg.kb_dir());
     let kb = match Kb::load_dir(&dir) {
@@ -223,14 +226,19 @@ fn kb_check(cfg: &Config, dir: Option<PathBuf>, similarity: Option<f32>) -> Resu
         }
     }
     let threshold = similarity.unwrap_or(cfg.kb.answer_threshold);
-    let dups = kb.near_duplicates(threshold);
+    let (dups, total) = kb.near_duplicates_at_most(threshold, MAX_WARNINGS);
     for d in &dups {
         println!("warning: {d}");
     }
+    if total > dups.len() {
+        println!(
+            "… and {} more near-duplicate pairs (the {MAX_WARNINGS} most similar are shown)",
+            total - dups.len()
+        );
+    }
     println!(
-        "ok ({} near-duplicate warning{} at similarity ≥ {threshold:.2})",
-        dups.len(),
-        if dups.len() == 1 { "" } else { "s" }
+        "ok ({total} near-duplicate warning{} at similarity ≥ {threshold:.2})",
+        if total == 1 { "" } else { "s" }
     );
     Ok(())
 }

@@ -3,192 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::{Entry, Kb, KbError, Problem, Source};
-
-fn valid_id(id: &str) -> bool {
-    let mut chars = id.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-fn is_comment(line: &str) -> bool {
-    line.starts_with("<!--") && line.ends_with("-->")
-}
-
-/// An entry being read: the entry, whether a `? ` line was seen, the answer lines.
-struct Open {
-    entry: Entry,
-    line: usize,
-    seen_question: bool,
-    answer: Vec<String>,
-}
-
-fn problem(file: &Path, line: usize, reason: impl Into<String>) -> Problem {
-    Problem {
-        file: file.to_path_buf(),
-        line,
-        reason: reason.into(),
-    }
-}
-
-fn finish(file: &Path, open: Option<Open>, out: &mut Vec<Entry>, problems: &mut Vec<Problem>) {
-    let Some(mut o) = open else { return };
-    let answer = o.answer.join("\n").trim().to_owned();
-    if o.entry.questions.is_empty() {
-        problems.push(problem(
-            file,
-            o.line,
-            format!(
-                "entry `{}` has no question phrasings (lines starting with \"? \")",
-                o.entry.id
-            ),
-        ));
-    } else if answer.is_empty() {
-        problems.push(problem(
-            file,
-            o.line,
-            format!("entry `{}` has an empty answer", o.entry.id),
-        ));
-    } else {
-        o.entry.answer = answer;
-        out.push(o.entry);
-    }
-}
-
-/// Parses one file's text. Entries go to `out`, problems to `problems`.
-pub(crate) fn parse_file(
-    file: &Path,
-    text: &str,
-    dir_lang: &str,
-    out: &mut Vec<Entry>,
-    problems: &mut Vec<Problem>,
-) {
-    let mut open: Option<Open> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim_end();
-        if let Some(id) = line.strip_prefix("## ") {
-            finish(file, open.take(), out, problems);
-            let id = id.trim();
-            if !valid_id(id) {
-                problems.push(problem(
-                    file,
-                    n,
-                    format!("invalid entry id `{id}`: use lowercase letters, digits and hyphens"),
-                ));
-            }
-            open = Some(Open {
-                entry: Entry {
-                    id: id.to_owned(),
-                    lang: dir_lang.to_owned(),
-                    questions: Vec::new(),
-                    answer: String::new(),
-                    tags: Vec::new(),
-                    follow_ups: Vec::new(),
-                    source: Some(Source {
-                        file: file.to_path_buf(),
-                        line: n,
-                    }),
-                },
-                line: n,
-                seen_question: false,
-                answer: Vec::new(),
-            });
-            continue;
-        }
-        let Some(o) = open.as_mut() else {
-            let t = line.trim();
-            if !(t.is_empty() || t.starts_with("# ") || t == "#" || is_comment(t)) {
-                problems.push(problem(
-                    file,
-                    n,
-                    "text outside an entry (an entry starts with a `## id` line)",
-                ));
-            }
-            continue;
-        };
-        if o.answer.is_empty()
-            && let Some(q) = line.strip_prefix("? ")
-        {
-            let q = q.trim();
-            if q.is_empty() {
-                problems.push(problem(file, n, "empty question phrasing"));
-            } else if o.entry.questions.iter().any(|x| x == q) {
-                problems.push(problem(
-                    file,
-                    n,
-                    format!("entry `{}` repeats the phrasing “{q}”", o.entry.id),
-                ));
-            } else {
-                o.entry.questions.push(q.to_owned());
-            }
-            o.seen_question = true;
-            continue;
-        }
-        if !o.seen_question {
-            let t = line.trim();
-            if t.is_empty() || is_comment(t) {
-                continue;
-            }
-            let list = |v: &str| {
-                v.split(',')
-                    .map(|x| x.trim().to_owned())
-                    .filter(|x| !x.is_empty())
-                    .collect::<Vec<_>>()
-            };
-            match t.split_once(':') {
-                Some(("tags", v)) => o.entry.tags = list(v),
-                Some(("follow-ups", v)) => o.entry.follow_ups = list(v),
-                Some(("lang", v)) => o.entry.lang = v.trim().to_owned(),
-                Some((k, _)) if !k.contains(' ') => problems.push(problem(
-                    file,
-                    n,
-                    format!(
-                        "unknown field `{k}` in entry `{}` (allowed before the questions: tags, follow-ups, lang)",
-                        o.entry.id
-                    ),
-                )),
-                _ => problems.push(problem(
-                    file,
-                    n,
-                    format!(
-                        "entry `{}`: expected `tags:`, `follow-ups:`, `lang:` or a question line starting with \"? \" before the answer",
-                        o.entry.id
-                    ),
-                )),
-            }
-            continue;
-        }
-        if o.answer.is_empty() && line.trim().is_empty() {
-            continue;
-        }
-        o.answer.push(line.to_owned());
-    }
-    finish(file, open.take(), out, problems);
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), KbError> {
-    let rd = std::fs::read_dir(dir).map_err(|source| KbError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for e in rd {
-        let p = e
-            .map_err(|source| KbError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?
-            .path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "md") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
+use crate::normalize::is_known_language;
+use crate::parse::{self, KNOWN_LANGUAGES};
+use crate::walk::{self, Limits, problem};
+use crate::{Entry, Kb, KbError, Problem};
 
 /// Checks what one file cannot: ids unique per language, follow-ups that exist.
 fn check_across(entries: &[Entry], problems: &mut Vec<Problem>) {
@@ -229,73 +47,134 @@ fn check_across(entries: &[Entry], problems: &mut Vec<Problem>) {
 }
 
 impl Kb {
-    /// Loads `dir/<lang>/*.md` (any depth; the language is the file's directory name unless an
-    /// entry says `lang:`). Files directly in `dir` (such as its README) are not entries.
-    /// Every problem is reported, each with file and line.
+    /// Loads `dir/<lang>/*.md` with the default [`Limits`]. The language is the folder right
+    /// below `dir` (at any depth below it) unless an entry says `lang:`; files directly in
+    /// `dir` (such as its README) and names starting with `.` are not read. Every problem is
+    /// reported, each with file and line ([`KbError::Invalid`]).
     pub fn load_dir(dir: &Path) -> Result<Kb, KbError> {
-        let mut files = Vec::new();
-        walk(dir, &mut files)?;
-        files.retain(|f| f.parent() != Some(dir));
-        files.sort();
+        Kb::load_dir_with(dir, &Limits::default())
+    }
+
+    /// Loads `dir` as [`Kb::load_dir`] does, within `limits`.
+    pub fn load_dir_with(dir: &Path, limits: &Limits) -> Result<Kb, KbError> {
+        let mut problems = Vec::new();
+        let files = walk::walk(dir, limits, &mut problems);
         let mut entries = Vec::new();
         let mut titles: Vec<String> = Vec::new();
-        let mut problems = Vec::new();
-        if files.is_empty() {
+        let mut refused_langs: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut total: u64 = 0;
+        for f in &files {
+            if !is_known_language(&f.top) {
+                refused_langs
+                    .entry(f.top.clone())
+                    .or_insert_with(|| dir.join(&f.top));
+                continue;
+            }
+            let bytes = match walk::read_capped(&f.path, limits.max_file_bytes) {
+                Ok(b) => b,
+                Err(reason) => {
+                    problems.push(problem(&f.path, 0, reason));
+                    continue;
+                }
+            };
+            total += bytes.len() as u64;
+            if total > limits.max_total_bytes {
+                problems.push(problem(
+                    &f.path,
+                    0,
+                    format!(
+                        "the files read so far hold more than {} bytes, the limit for all files together: this one and the rest not read",
+                        limits.max_total_bytes
+                    ),
+                ));
+                break;
+            }
+            match String::from_utf8(bytes) {
+                Ok(t) => parse::parse_file(
+                    &f.path,
+                    &t,
+                    &f.top,
+                    &mut parse::Sink {
+                        entries: &mut entries,
+                        titles: &mut titles,
+                        problems: &mut problems,
+                    },
+                ),
+                Err(e) => {
+                    let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                    let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
+                    problems.push(problem(&f.path, line, "not valid UTF-8 text"));
+                }
+            }
+        }
+        for (name, path) in refused_langs {
+            problems.push(problem(
+                &path,
+                0,
+                format!(
+                    "`{}` is not a language directory (known: {KNOWN_LANGUAGES}): its files are not read",
+                    parse::shown(&name)
+                ),
+            ));
+        }
+        let phrasings: usize = entries.iter().map(|e| e.questions.len()).sum();
+        if entries.len() > limits.max_entries {
+            problems.push(problem(
+                dir,
+                0,
+                format!(
+                    "{} entries, over the limit of {}",
+                    entries.len(),
+                    limits.max_entries
+                ),
+            ));
+        }
+        if phrasings > limits.max_phrasings {
+            problems.push(problem(
+                dir,
+                0,
+                format!(
+                    "{phrasings} question phrasings, over the limit of {}",
+                    limits.max_phrasings
+                ),
+            ));
+        }
+        if files.is_empty() && !problems.iter().any(|p| p.file == dir) {
             problems.push(problem(
                 dir,
                 0,
                 "no knowledge-base files (expected <lang>/*.md, e.g. en/orders.md)",
             ));
-        }
-        for f in &files {
-            let lang = f
-                .parent()
-                .and_then(Path::file_name)
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let bytes = std::fs::read(f).map_err(|source| KbError::Io {
-                path: f.clone(),
-                source,
-            })?;
-            match String::from_utf8(bytes) {
-                Ok(t) => {
-                    let before = entries.len();
-                    parse_file(f, &t, &lang, &mut entries, &mut problems);
-                    // The file's `# Title` (the last one above each entry) is a weaker field.
-                    let lines: Vec<&str> = t.lines().collect();
-                    for e in &entries[before..] {
-                        let upto = e.source.as_ref().map_or(0, |s| s.line.min(lines.len()));
-                        let title = lines[..upto]
-                            .iter()
-                            .rev()
-                            .find_map(|l| l.trim_end().strip_prefix("# "))
-                            .unwrap_or("");
-                        titles.push(title.trim().to_owned());
-                    }
-                }
-                Err(e) => {
-                    let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                    let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
-                    problems.push(problem(f, line, "not valid UTF-8 text"));
-                }
-            }
+        } else if entries.is_empty() && problems.is_empty() {
+            problems.push(problem(
+                dir,
+                0,
+                "the knowledge base has no entries (an entry starts with a `## id` line)",
+            ));
         }
         check_across(&entries, &mut problems);
         // A team's own synonym sets, beside the built-in ones.
         let mut synonyms = crate::synonyms::Synonyms::builtin();
         let syn_file = dir.join("synonyms.toml");
-        if syn_file.is_file() {
-            match std::fs::read_to_string(&syn_file) {
+        if syn_file.symlink_metadata().is_ok() {
+            match walk::read_capped(&syn_file, limits.max_file_bytes)
+                .and_then(|b| String::from_utf8(b).map_err(|_| "not valid UTF-8 text".to_owned()))
+            {
                 Ok(t) => {
                     if let Err(mut p) = synonyms.add_toml(&syn_file, &t) {
                         problems.append(&mut p);
                     }
                 }
-                Err(e) => problems.push(problem(&syn_file, 0, format!("cannot read: {e}"))),
+                Err(reason) => problems.push(problem(&syn_file, 0, reason)),
             }
         }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            if problems.len() > limits.max_problems {
+                let more = problems.len() - limits.max_problems;
+                problems.truncate(limits.max_problems);
+                problems.push(problem(dir, 0, format!("… and {more} more problems")));
+            }
             return Err(KbError::Invalid(problems));
         }
         let weak = entries
@@ -421,10 +300,12 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("lt")).unwrap();
         std::fs::write(dir.path().join("lt/x.md"), b"## a\n? b\n\nc\xff\n").unwrap();
         assert!(problems(dir.path())[0].contains("x.md:4: not valid UTF-8"));
-        assert!(matches!(
-            Kb::load_dir(&dir.path().join("missing")),
-            Err(KbError::Io { .. })
-        ));
+        let missing = problems(&dir.path().join("missing"));
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert!(
+            missing[0].contains("missing:0: cannot open the knowledge-base directory: "),
+            "{missing:?}"
+        );
     }
 
     #[test]

@@ -32,11 +32,14 @@ type Set<K> = HashSet<K, foldhash::fast::FixedState>;
 #[path = "sparse.rs"]
 mod sparse;
 
+#[path = "near_dup.rs"]
+mod near_dup;
+
 use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, counts, idf_smooth};
 
 use crate::normalize::{self, fold};
 use crate::synonyms::Synonyms;
-use crate::{Entry, Explanation, Hit, KbError, NearDuplicate, SearchOptions};
+use crate::{Entry, Explanation, Hit, KbError, SearchOptions};
 
 const K1: f32 = 1.5;
 const B: f32 = 0.75;
@@ -710,51 +713,6 @@ impl Kb {
             return Some(only.clone());
         }
         normalize::detect_language(&fold(text), &self.lang_words)
-    }
-
-    /// Phrasings of different entries in one language at least `min_similarity` alike
-    /// (cosine of their character n-gram vectors), most similar first.
-    pub fn near_duplicates(&self, min_similarity: f32) -> Vec<NearDuplicate> {
-        let n = self.texts.len();
-        let mut post: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.grams.len()];
-        for pi in 0..n {
-            let (ids, ws) = self.phrasing_grams.row(pi);
-            for (id, w) in ids.iter().zip(ws) {
-                post[*id as usize].push((pi as u32, *w));
-            }
-        }
-        let mut out = Vec::new();
-        let mut dots: Map<u32, f32> = Map::default();
-        for pi in 0..n {
-            dots.clear();
-            let (ids, ws) = self.phrasing_grams.row(pi);
-            for (id, x) in ids.iter().zip(ws) {
-                for (j, y) in &post[*id as usize] {
-                    if *j as usize > pi {
-                        *dots.entry(*j).or_insert(0.0) += x * y;
-                    }
-                }
-            }
-            let a = &self.entries[self.phrasing_entry[pi] as usize];
-            for (j, sim) in &dots {
-                let b = &self.entries[self.phrasing_entry[*j as usize] as usize];
-                if *sim >= min_similarity && a.id != b.id && a.lang == b.lang {
-                    out.push(NearDuplicate {
-                        lang: a.lang.clone(),
-                        a: (a.id.clone(), self.texts[pi].clone()),
-                        b: (b.id.clone(), self.texts[*j as usize].clone()),
-                        similarity: sim.min(1.0),
-                    });
-                }
-            }
-        }
-        out.sort_by(|x, y| {
-            y.similarity
-                .total_cmp(&x.similarity)
-                .then_with(|| x.a.cmp(&y.a))
-                .then_with(|| x.b.cmp(&y.b))
-        });
-        out
     }
 }
 

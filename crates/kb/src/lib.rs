@@ -6,12 +6,15 @@ mod format;
 mod index;
 pub mod intents;
 pub mod normalize;
+mod parse;
 pub mod synonyms;
+mod walk;
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub use index::Kb;
+pub use walk::Limits;
 
 /// One problem found while loading a knowledge base, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +29,15 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.reason)
+        // File names and reasons can hold anything a file system allows: escape control
+        // characters so that printing a problem cannot drive a terminal.
+        write!(
+            f,
+            "{}:{}: {}",
+            parse::shown_all(&self.file.display().to_string()),
+            self.line,
+            parse::shown_all(&self.reason)
+        )
     }
 }
 
