@@ -292,6 +292,7 @@ pub(crate) async fn run(
                 },
                 at: room,
                 content: Content::Text(a.text),
+                sent_at: None,
             }
         } else {
             let content = match line.parse::<usize>().ok().and_then(|n| channel.button(n)) {
@@ -307,6 +308,7 @@ pub(crate) async fn run(
                 from: customer.clone(),
                 at: customer_ep.clone(),
                 content,
+                sent_at: None,
             }
         };
         if let Err(e) = engine.handle(inbound).await {

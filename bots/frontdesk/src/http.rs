@@ -357,6 +357,7 @@ mod tests {
             },
             at: Endpoint::chat(Platform::terminal(), "dm-ann"),
             content: Content::Text("Where is my order?".into()),
+            sent_at: None,
         };
         // The platform is down: the answer waits in the outbox.
         engine.handle(msg.clone()).await.unwrap();

@@ -92,6 +92,7 @@ impl H {
             from,
             at: dm(user),
             content: Content::Text(body.into()),
+            sent_at: None,
         };
         assert_eq!(self.engine.handle(msg).await.unwrap(), Handled::Done);
     }
@@ -109,6 +110,7 @@ impl H {
             from,
             at: room.clone(),
             content: Content::Text(body.into()),
+            sent_at: None,
         };
         assert_eq!(self.engine.handle(msg).await.unwrap(), Handled::Done);
     }

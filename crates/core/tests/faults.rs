@@ -111,6 +111,7 @@ fn inbound(step: &Step, id: usize, room: Option<&Endpoint>) -> Inbound {
         },
         at,
         content,
+        sent_at: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontdesk_core::{
     Attachment, AttachmentKind, Content, Endpoint, Engine, Inbound, Party, Platform, Role,
+    Timestamp,
 };
 use serde_json::{Value, json};
 use serenity::all::{
@@ -359,6 +360,7 @@ impl Handler {
             },
             at: Endpoint::chat(Platform::discord(), channel.to_string()),
             content: Content::Text(text),
+            sent_at: Some(snowflake_time(c.id.get())),
         })
         .await;
         if name == "claim" {
@@ -445,6 +447,7 @@ impl Handler {
                 thread_id: reply_to,
             },
             content: Content::Text(question),
+            sent_at: Some(snowflake_time(c.id.get())),
         })
         .await;
     }
@@ -526,6 +529,7 @@ impl Handler {
             },
             at,
             content: Content::Button(i.data.custom_id.clone()),
+            sent_at: Some(snowflake_time(i.id.get())),
         })
         .await;
         if claim {
@@ -625,6 +629,7 @@ impl EventHandler for Handler {
             },
             at,
             content,
+            sent_at: Some(snowflake_time(msg.id.get())),
         })
         .await;
         if claim {
@@ -639,4 +644,13 @@ impl EventHandler for Handler {
             other => debug!(kind = ?other.kind(), "discord: interaction ignored"),
         }
     }
+}
+
+/// When a Discord object was created: its snowflake id counts milliseconds since 2015.
+fn snowflake_time(id: u64) -> Timestamp {
+    Timestamp(
+        i64::try_from(id >> 22)
+            .unwrap_or(i64::MAX)
+            .saturating_add(1_420_070_400_000),
+    )
 }

@@ -33,6 +33,7 @@ fn inbound(i: usize, prefix: &str, seq: usize, text: &str) -> Inbound {
         from: party(i, prefix),
         at: Endpoint::chat(Platform::terminal(), format!("{prefix}{i}")),
         content: Content::Text(text.to_owned()),
+        sent_at: None,
     }
 }
 

@@ -85,6 +85,7 @@ async fn two_replicas_on_one_database(url: &str) {
                     from: customer(i),
                     at: Endpoint::chat(Platform::terminal(), format!("dm{i}")),
                     content: Content::Text("/human".into()),
+                    sent_at: None,
                 })
                 .await
                 .unwrap()
@@ -140,6 +141,7 @@ async fn two_replicas_on_one_database(url: &str) {
                         from: agent(name),
                         at: room,
                         content: Content::Text("/claim".into()),
+                        sent_at: None,
                     })
                     .await
                     .unwrap()

@@ -1,7 +1,7 @@
 //! The inbound side: Telegram messages and button presses as core [`Inbound`] values.
 
 use frontdesk_core::{
-    Attachment, AttachmentKind, Content, Endpoint, Inbound, Party, Platform, Role,
+    Attachment, AttachmentKind, Content, Endpoint, Inbound, Party, Platform, Role, Timestamp,
 };
 use teloxide::types::{Chat, Message, User};
 
@@ -150,6 +150,7 @@ pub(crate) fn message_to_inbound(
         from: party(user, role),
         at,
         content,
+        sent_at: Some(Timestamp(msg.date.timestamp_millis())),
     })
 }
 
@@ -178,6 +179,7 @@ pub(crate) fn business_message_to_inbound(msg: &Message) -> Result<Inbound, Skip
         from: party(user, Role::Customer),
         at: crate::business::endpoint(msg.chat.id.0, connection),
         content,
+        sent_at: Some(Timestamp(msg.date.timestamp_millis())),
     })
 }
 

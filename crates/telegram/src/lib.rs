@@ -665,6 +665,7 @@ impl TelegramAdapter {
             from: party(&q.from, role),
             at,
             content: Content::Button(data),
+            sent_at: None,
         };
         self.handle(engine, inbound).await
     }

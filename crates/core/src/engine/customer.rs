@@ -104,7 +104,7 @@ impl Unit<'_> {
 
         let key = format!("{}:{}", msg.from.platform, msg.from.user_id);
         let limit = self.e.cfg.conversation.flood_messages_per_minute;
-        match self.e.flood.check(&key, now, limit) {
+        match self.e.flood.check(&key, sent_at(msg, now), limit) {
             Flood::Ok => {}
             Flood::Warn => {
                 warn!("flood limit reached: messages are recorded, not answered");
@@ -721,4 +721,13 @@ impl Unit<'_> {
         msg.attachments = files.to_vec();
         self.post_to_room(t, Delivery::Send(msg)).await
     }
+}
+
+/// When the customer sent `msg`, for the flood limit: the platform's date when it gives one
+/// within the last day (Telegram keeps undelivered updates for 24 hours) and not in the future,
+/// else the time it reached us.
+fn sent_at(msg: &Inbound, now: Timestamp) -> Timestamp {
+    msg.sent_at
+        .filter(|t| t.millis() <= now.millis() && now.millis() - t.millis() <= 86_400_000)
+        .unwrap_or(now)
 }

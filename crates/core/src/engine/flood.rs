@@ -23,23 +23,67 @@ pub(super) enum Flood {
 }
 
 impl FloodGuard {
-    pub(super) fn check(&self, key: &str, now: Timestamp, limit: usize) -> Flood {
+    /// Counts a message sent at `at` (not necessarily after the ones before: a backlog is
+    /// handed over in order, retries are not) against the messages of the minute before it.
+    pub(super) fn check(&self, key: &str, at: Timestamp, limit: usize) -> Flood {
         if limit == 0 {
             return Flood::Ok;
         }
+        let t = at.millis();
         let mut map = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 4096 {
-            map.retain(|_, q| q.back().is_some_and(|t| now.millis() - t < 60_000));
+            map.retain(|_, q| q.back().is_some_and(|last| t - last < 60_000));
         }
         let q = map.entry(key.to_owned()).or_default();
-        while q.front().is_some_and(|t| now.millis() - t >= 60_000) {
+        // Kept sorted; what is a minute older than the latest can no longer count.
+        let pos = q.partition_point(|&x| x <= t);
+        q.insert(pos, t);
+        let latest = *q.back().unwrap_or(&t);
+        while q.front().is_some_and(|&x| latest - x >= 60_000) {
             q.pop_front();
         }
-        q.push_back(now.millis());
-        match q.len().cmp(&(limit + 1)) {
+        let in_minute = q.iter().filter(|&&x| x <= t && t - x < 60_000).count();
+        match in_minute.cmp(&(limit + 1)) {
             std::cmp::Ordering::Less => Flood::Ok,
             std::cmp::Ordering::Equal => Flood::Warn,
             std::cmp::Ordering::Greater => Flood::Quiet,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Flood, FloodGuard};
+    use crate::types::Timestamp;
+
+    #[test]
+    fn counts_by_the_time_a_message_was_sent() {
+        let g = FloodGuard::default();
+        // 25 messages sent a minute apart, handed over at once after a restart: no flood.
+        for i in 0..25 {
+            assert_eq!(
+                g.check("a", Timestamp(i * 60_000), 20),
+                Flood::Ok,
+                "message {i}"
+            );
+        }
+        // 22 sent within one minute: the 21st is told to slow down, the 22nd is quiet.
+        let got: Vec<Flood> = (0..22)
+            .map(|i| g.check("b", Timestamp(1_000_000 + i * 100), 20))
+            .collect();
+        assert!(got[..20].iter().all(|f| *f == Flood::Ok));
+        assert_eq!(got[20], Flood::Warn);
+        assert_eq!(got[21], Flood::Quiet);
+        // A minute after the burst, messages are answered again.
+        assert_eq!(g.check("b", Timestamp(1_000_000 + 62_200), 20), Flood::Ok);
+    }
+
+    #[test]
+    fn an_older_message_counts_in_its_own_minute() {
+        let g = FloodGuard::default();
+        assert_eq!(g.check("a", Timestamp(120_000), 1), Flood::Ok);
+        // Sent long before the one above: alone in its minute.
+        assert_eq!(g.check("a", Timestamp(30_000), 1), Flood::Ok);
+        assert_eq!(g.check("a", Timestamp(120_500), 1), Flood::Warn);
     }
 }

@@ -169,6 +169,10 @@ pub struct Inbound {
     pub at: Endpoint,
     /// What it carries.
     pub content: Content,
+    /// When the customer sent it, by the platform's clock, if it says (Telegram's `date`,
+    /// Discord's timestamp): the flood limit counts messages by it, so a backlog handed over
+    /// after the bot was down is not taken for a flood.
+    pub sent_at: Option<Timestamp>,
 }
 
 impl Inbound {

@@ -141,6 +141,17 @@ impl Harness {
     }
 
     pub(crate) async fn customer_with_id(&self, user: &str, content: Content, id: &str) -> Handled {
+        self.customer_sent(user, content, id, None).await
+    }
+
+    /// A customer message the platform says was sent at `sent_at`.
+    pub(crate) async fn customer_sent(
+        &self,
+        user: &str,
+        content: Content,
+        id: &str,
+        sent_at: Option<Timestamp>,
+    ) -> Handled {
         self.engine
             .handle(Inbound {
                 platform_msg_id: id.to_owned(),
@@ -153,6 +164,7 @@ impl Harness {
                 },
                 at: customer_ep(user),
                 content,
+                sent_at,
             })
             .await
             .unwrap()
@@ -190,6 +202,7 @@ impl Harness {
                 },
                 at: room.clone(),
                 content: Content::Text(text.into()),
+                sent_at: None,
             })
             .await
             .unwrap()

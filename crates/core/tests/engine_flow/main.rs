@@ -477,6 +477,7 @@ async fn duplicate_updates_change_nothing() {
         },
         at: room.clone(),
         content: Content::Text("Reply once".into()),
+        sent_at: None,
     };
     assert_eq!(
         h.engine.handle(agent_msg("r1")).await.unwrap(),
@@ -683,6 +684,24 @@ async fn a_flood_is_recorded_but_not_answered_and_the_customer_is_told_once() {
     h.clock.advance_minutes(1);
     h.say("flood", "Where is my order?").await;
     assert_eq!(h.last_to_customer("flood").kind, MessageKind::Answer);
+}
+
+#[tokio::test]
+async fn a_backlog_sent_while_the_bot_was_down_is_answered_not_taken_for_a_flood() {
+    let h = harness();
+    // 25 questions sent a minute apart while the bot was down, handed over at once.
+    h.clock.advance_minutes(30);
+    for i in 0..25 {
+        let sent = Timestamp(T0.millis() + i * 60_000);
+        let text = Content::Text(format!("Where is my order? {i}"));
+        h.customer_sent("backlog", text, &format!("b{i}"), Some(sent))
+            .await;
+    }
+    let msgs = h.to_customer("backlog");
+    let answers = msgs.iter().filter(|m| m.kind == MessageKind::Answer);
+    assert_eq!(answers.count(), 25);
+    let slow = texts::builtin("en", texts::Text::SlowDown).unwrap();
+    assert!(msgs.iter().all(|m| m.text != slow));
 }
 
 #[tokio::test]

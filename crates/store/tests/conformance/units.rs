@@ -355,6 +355,7 @@ pub(crate) async fn dead_letters_are_kept_once(s: Arc<dyn Store>) {
         },
         at: Endpoint::chat(Platform::telegram(), "7"),
         content: Content::Text("hi".into()),
+        sent_at: None,
     };
     assert!(s.record_dead_letter(&msg, "boom", T0).await.unwrap());
     assert!(!s.record_dead_letter(&msg, "boom again", T0).await.unwrap());
@@ -379,6 +380,7 @@ pub(crate) async fn nul_bytes_are_stored_alike(s: Arc<dyn Store>) {
         },
         at: Endpoint::chat(Platform::telegram(), "8"),
         content: Content::Text("a\0b".into()),
+        sent_at: None,
     }
     .sanitized();
     let c = s.upsert_customer(&msg.from, &msg.at, T0).await.unwrap();
