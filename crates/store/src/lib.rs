@@ -17,6 +17,7 @@ mod customers;
 mod feedback;
 mod messages;
 mod outbox;
+mod report;
 mod rows;
 mod schedule;
 mod tickets;
