@@ -10,7 +10,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AnyQuery, Sql, SqlStore, sql};
+use crate::{AnyQuery, Backend, Sql, SqlStore, sql};
 
 mod queries;
 
@@ -56,14 +56,28 @@ fn day_entry(days: &mut BTreeMap<i64, Day>, d: i64) -> &mut Day {
 }
 
 impl SqlStore {
+    /// A connection for reporting queries (on PostgreSQL with JIT off: compiling these
+    /// one-off aggregates costs more than running them).
+    async fn report_conn(&self) -> StoreResult<crate::Conn<'_>> {
+        let mut conn = self.conn().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::raw_sql("SET jit = off")
+                .execute(&mut *conn)
+                .await
+                .sql()?;
+        }
+        Ok(conn)
+    }
+
     async fn report_rows(
         &self,
         q: String,
         range: &ReportRange,
         desk: bool,
     ) -> StoreResult<Vec<AnyRow>> {
+        let mut conn = self.report_conn().await?;
         ranged(sqlx::query(sql!("{q}")), range, desk)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut *conn)
             .await
             .sql()
     }
@@ -171,22 +185,54 @@ impl ReportStore for SqlStore {
 
     async fn report_agents(&self, range: &ReportRange) -> StoreResult<Vec<AgentFigures>> {
         let mut agents: BTreeMap<String, AgentFigures> = BTreeMap::new();
+        let mut named_at: HashMap<String, i64> = HashMap::new();
         for r in self.report_rows(queries::agents(), range, true).await? {
             let id: String = r.try_get("id").sql()?;
+            if let Some(at) = r.try_get::<Option<i64>, _>("named_at").sql()? {
+                named_at.insert(id.clone(), at);
+            }
             agents.insert(
                 id.clone(),
                 AgentFigures {
                     id,
-                    name: r
-                        .try_get::<Option<String>, _>("name")
-                        .sql()?
-                        .unwrap_or_default(),
                     tickets: count(&r, "tickets")?,
                     replies: count(&r, "replies")?,
                     closed: count(&r, "closes")?,
                     ..AgentFigures::default()
                 },
             );
+        }
+        // The name at each agent's latest named event; of events at the same time, the one
+        // of the oldest ticket, then the last of that ticket (the definition's order).
+        let mut times: Vec<i64> = named_at.values().copied().collect();
+        times.sort_unstable();
+        times.dedup();
+        if !times.is_empty() {
+            let mut q = ranged(
+                sqlx::query(sql!("{}", queries::agent_names(times.len()))),
+                range,
+                true,
+            );
+            for t in &times {
+                q = q.bind(*t);
+            }
+            let rows = q.fetch_all(&mut *self.report_conn().await?).await.sql()?;
+            let mut best: HashMap<String, (i64, i64)> = HashMap::new();
+            for r in rows {
+                let id: String = r.try_get("id").sql()?;
+                let at: i64 = r.try_get("at").sql()?;
+                let key = (
+                    -r.try_get::<i64, _>("tid").sql()?,
+                    r.try_get::<i64, _>("eid").sql()?,
+                );
+                if named_at.get(&id) != Some(&at) || best.get(&id).is_some_and(|b| *b >= key) {
+                    continue;
+                }
+                best.insert(id.clone(), key);
+                if let Some(a) = agents.get_mut(&id) {
+                    a.name = r.try_get("name").sql()?;
+                }
+            }
         }
         for r in self
             .report_rows(queries::agent_first_responses(), range, true)
@@ -213,7 +259,7 @@ impl ReportStore for SqlStore {
     async fn report_gaps(&self, range: &ReportRange) -> StoreResult<Vec<Gap>> {
         // Streamed: memory holds one entry per distinct folded question.
         let mut gaps: HashMap<String, Gap> = HashMap::new();
-        let mut conn = self.conn().await?;
+        let mut conn = self.report_conn().await?;
         let mut rows = ranged(sqlx::query(queries::GAP_QUESTIONS), range, false).fetch(&mut *conn);
         while let Some(r) = rows.try_next().await.sql()? {
             let q: String = r.try_get("question").sql()?;
@@ -232,7 +278,7 @@ impl ReportStore for SqlStore {
 
     async fn report_entries(&self, range: &ReportRange) -> StoreResult<Vec<EntryFeedback>> {
         let rows = ranged(sqlx::query(queries::ENTRIES), range, false)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut *self.report_conn().await?)
             .await
             .sql()?;
         rows.iter()

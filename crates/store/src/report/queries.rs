@@ -138,22 +138,32 @@ pub(super) const CLOSED_DAYS: &str = "SELECT CAST(e.at / 86400000 AS BIGINT) AS 
        AND ($3 = '' OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = e.ticket_id AND t.desk = $3)) \
      GROUP BY 1";
 
-/// Per agent: tickets claimed or replied on, replies, closes and the latest name, over the
-/// tickets opened in the range.
+/// Per agent: tickets claimed or replied on, replies, closes, and the time of the latest
+/// event with a name, over the tickets opened in the range.
 pub(super) fn agents() -> String {
     format!(
-        "WITH a AS (SELECT e.ticket_id AS tid, e.kind AS kind, e.actor_id AS id, \
-           e.actor_name AS name, \
-           ROW_NUMBER() OVER (PARTITION BY e.actor_id \
-             ORDER BY CASE WHEN e.actor_name IS NULL THEN 0 ELSE 1 END DESC, e.at DESC, e.id DESC) AS rn \
-           FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id \
-           WHERE {IN_RANGE} AND e.actor_id IS NOT NULL \
-             AND e.kind IN ('claimed', 'replied', 'closed')) \
-         SELECT id, MAX(CASE WHEN rn = 1 THEN name END) AS name, \
-           COUNT(DISTINCT CASE WHEN kind IN ('claimed', 'replied') THEN tid END) AS tickets, \
-           CAST(SUM(CASE WHEN kind = 'replied' THEN 1 ELSE 0 END) AS BIGINT) AS replies, \
-           CAST(SUM(CASE WHEN kind = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closes \
-         FROM a GROUP BY id"
+        "SELECT e.actor_id AS id, \
+           COUNT(DISTINCT CASE WHEN e.kind IN ('claimed', 'replied') THEN e.ticket_id END) AS tickets, \
+           CAST(SUM(CASE WHEN e.kind = 'replied' THEN 1 ELSE 0 END) AS BIGINT) AS replies, \
+           CAST(SUM(CASE WHEN e.kind = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closes, \
+           MAX(CASE WHEN e.actor_name IS NOT NULL THEN e.at END) AS named_at \
+         FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id \
+         WHERE {IN_RANGE} AND e.actor_id IS NOT NULL \
+           AND e.kind IN ('claimed', 'replied', 'closed') \
+         GROUP BY e.actor_id"
+    )
+}
+
+/// The named agent events at the times `$4`, `$5`, … (found through the `(kind, at)` index),
+/// of tickets opened in the range: where each agent's latest name is read.
+pub(super) fn agent_names(times: usize) -> String {
+    let list: Vec<String> = (0..times).map(|i| format!("${}", i + 4)).collect();
+    format!(
+        "SELECT e.actor_id AS id, e.actor_name AS name, e.at AS at, e.ticket_id AS tid, e.id AS eid \
+         FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+         WHERE e.kind IN ('claimed', 'replied', 'closed') AND e.at IN ({}) \
+           AND e.actor_id IS NOT NULL AND e.actor_name IS NOT NULL AND {IN_RANGE}",
+        list.join(", ")
     )
 }
 
