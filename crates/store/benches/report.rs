@@ -64,9 +64,7 @@ async fn open(backend: &str, n: usize, keep: Option<&str>) -> Option<(String, bo
             Some((format!("sqlite://{}", file.display()), fresh))
         }
         _ => {
-            let Some(admin) = frontdesk_store::testing::postgres_admin_url() else {
-                return None;
-            };
+            let admin = frontdesk_store::testing::postgres_admin_url()?;
             if keep.is_none() {
                 return Some((
                     frontdesk_store::testing::fresh_postgres_database().await?,

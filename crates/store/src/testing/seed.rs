@@ -399,7 +399,7 @@ pub async fn seed(store: &SqlStore, spec: &SeedSpec) -> StoreResult<Seeded> {
             b.surveys.into_iter(),
         )
         .await?;
-        if id as usize % (BLOCK * 50) == 0 {
+        if (id as usize).is_multiple_of(BLOCK * 50) {
             tx.commit().await.sql()?;
             tx = sqlx::Connection::begin(&mut *conn).await.sql()?;
         }
