@@ -3,7 +3,7 @@
 //!
 //! Per ticket, on average: 8 transcript messages (customer, agent, bot), 3 bot questions
 //! (two right before the ticket, one two days earlier, which mostly ends deflected), a
-//! timeline (opened, claimed, 3 replies, notes, closed; 6 % reopened and closed again by a
+//! timeline (opened, claimed, 1–3 agent replies, notes, closed; 6 % reopened and closed again by a
 //! second agent; 8 % still open, 3 % without any reply), and a survey for every closed ticket
 //! (45 % answered; of those 60 % also answer NPS and CES). Tickets are spread evenly over
 //! `span_ms` from `start`, over three desks and twelve agents; rows of consecutive tickets are
@@ -211,11 +211,20 @@ fn ticket(rng: &mut Rng, spec: &SeedSpec, customers: usize, id: i64, ids: &mut I
         assignee = Some((a1.clone(), n1.clone()));
         ev(b, "claimed", who, t - rng.between(0, frt.min(5 * MINUTE)));
         first = Some(t);
+        // 1, 2 or 3 agent replies (20 %, 30 %, 50 %); the customer writes about as often.
+        let replies = match rng.below(10) {
+            0..=1 => 1,
+            2..=4 => 2,
+            _ => 3,
+        };
         for k in 0..3 {
             if k > 0 {
                 t += rng.between(2 * MINUTE, 2 * HOUR);
                 msg(b, ids, "customer", None, t);
                 t += rng.between(MINUTE, 25 * MINUTE);
+            }
+            if k >= replies {
+                continue;
             }
             ev(b, "replied", who, t);
             msg(b, ids, "agent", who, t);
