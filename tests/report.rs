@@ -43,7 +43,11 @@ fn report_in_text_json_and_html() {
         serde_json::json!([0, 0, 0, 1, 0])
     );
     assert_eq!(r["csat"]["mean"], 4.0);
-    assert_eq!(r["first_contact_resolution"], 100.0);
+    // Renamed from first_contact_resolution (issue 13); one agent, one reply: one touch too.
+    assert_eq!(r["single_agent_resolution"], 100.0);
+    assert_eq!(r["one_touch_resolution"], 100.0);
+    assert_eq!(r["handling"]["count"], 1);
+    assert_eq!(r["nps"]["answered"], 0);
     // One question answered and marked solved; the handoff phrase opened the ticket.
     assert_eq!(r["answered"], 1);
     assert_eq!(r["agents"][0]["replies"], 1);
@@ -62,7 +66,11 @@ fn report_in_text_json_and_html() {
     assert!(out.status.success(), "{}", stderr(&out));
     let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert_eq!(html.matches("<svg ").count(), 4, "four charts");
+    assert_eq!(
+        html.matches("<svg ").count(),
+        4,
+        "four charts (no NPS or CES answers: no charts for them)"
+    );
     assert!(!html.contains("<script"), "no JavaScript in the report");
 
     let mut cmd = frontdesk(dir.path());

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use frontdesk_core::{
     ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
+    SurveyConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -147,6 +148,8 @@ pub(crate) struct Config {
     pub(crate) conversation: ConversationConfig,
     pub(crate) sla: SlaConfig,
     pub(crate) outbox: OutboxConfig,
+    /// `[survey]`: the optional NPS and CES questions after the satisfaction score.
+    pub(crate) survey: SurveyConfig,
     /// Canned replies: `[snippets.NAME]` with one text per language.
     pub(crate) snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: `[texts.LANG]` with `key = "text"`.
@@ -199,6 +202,7 @@ impl Config {
             conversation: self.conversation.clone(),
             sla: self.sla.clone(),
             outbox: self.outbox.clone(),
+            survey: self.survey.clone(),
             snippets: self.snippets.clone(),
             texts: self.texts.clone(),
         }

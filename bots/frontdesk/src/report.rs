@@ -53,10 +53,10 @@ pub(crate) async fn report(cfg: &Config, args: ReportArgs) -> Result<()> {
         desk: args.desk.clone(),
     };
     let store = crate::open_store(cfg).await?;
-    let data = report::load(&*store, &range)
+    // Aggregated in the database: memory and time follow the range, not the history.
+    let r = report::from_store(&*store, &range)
         .await
         .context("reading the history")?;
-    let r = report::compute(&data, &range);
     let title = format!(
         "Frontdesk support report{}: {} to {}",
         args.desk
@@ -121,17 +121,31 @@ fn summary(r: &Report) -> Vec<(&'static str, String)> {
         ("First response", durations(&r.first_response)),
         ("Resolution", durations(&r.resolution)),
         (
-            "Average handling time",
-            format!("{} ({} tickets)", dur(r.handling.mean_s), r.handling.count),
+            "Handling time (agent work, est.)",
+            format!(
+                "mean {}, median {} ({} tickets)",
+                dur(r.handling.mean_s),
+                dur(r.handling.median_s),
+                r.handling.count
+            ),
         ),
-        ("First-contact resolution", pct(r.first_contact_resolution)),
+        (
+            "Agent span (wall clock)",
+            format!(
+                "mean {} ({} tickets)",
+                dur(r.agent_span.mean_s),
+                r.agent_span.count
+            ),
+        ),
+        ("One-touch resolution", pct(r.one_touch_resolution)),
+        ("Single-agent resolution", pct(r.single_agent_resolution)),
         ("Reopened tickets", r.reopened.to_string()),
         (
             "CSAT",
             format!(
-                "mean {} / 5, {} satisfied (4–5), {} of {} surveys answered ({})",
-                num(r.csat.mean),
+                "{} satisfied (4–5), mean {} / 5, {} of {} surveys answered ({})",
                 pct(r.csat.satisfied),
+                num(r.csat.mean),
                 r.csat.answered,
                 r.csat.offered,
                 pct(r.csat.response_rate)
@@ -141,7 +155,34 @@ fn summary(r: &Report) -> Vec<(&'static str, String)> {
             "Questions to the bot",
             format!("{} ({} answered from the KB)", r.questions, r.answered),
         ),
-        ("Bot deflection rate", pct(r.deflection_rate)),
+        (
+            "NPS",
+            format!(
+                "{} ({} promoters, {} passives, {} detractors)",
+                r.nps.score.map_or("–".into(), |x| format!("{x:+.1}")),
+                r.nps.promoters,
+                r.nps.passives,
+                r.nps.detractors
+            ),
+        ),
+        (
+            "CES",
+            format!(
+                "mean {} / 7, {} easy (5–7), {} answers",
+                num(r.ces.mean),
+                pct(r.ces.easy),
+                r.ces.answered
+            ),
+        ),
+        (
+            "Bot resolution",
+            format!(
+                "{} ({} confirmed \"solved\", {} assumed)",
+                pct(r.deflection_rate),
+                pct(r.bot_confirmed_rate),
+                pct(r.bot_assumed_rate)
+            ),
+        ),
         ("Escalation rate", pct(r.escalation_rate)),
     ]
 }
@@ -150,9 +191,15 @@ fn text(title: &str, r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{title}\n");
     for (k, v) in summary(r) {
-        let _ = writeln!(o, "{k:<28} {v}");
+        let _ = writeln!(o, "{k:<34} {v}");
     }
     let _ = writeln!(o, "\nCSAT scores 1–5: {:?}", r.csat.distribution);
+    if r.nps.answered > 0 {
+        let _ = writeln!(o, "NPS answers 0–10: {:?}", r.nps.distribution);
+    }
+    if r.ces.answered > 0 {
+        let _ = writeln!(o, "CES answers 1–7: {:?}", r.ces.distribution);
+    }
     let _ = writeln!(
         o,
         "\nPer day (UTC)      opened  closed  questions  deflected"
@@ -447,6 +494,30 @@ svg.chart {{ max-width: 100%; height: auto; background: #fafafa; border: 1px sol
             r.csat.distribution.iter().map(|c| *c as f64).collect(),
         )],
     ));
+    if r.nps.answered > 0 {
+        o.push_str(&bar_chart(
+            "nps",
+            "Net Promoter answers (0–10)",
+            &(0..=10).map(|i| i.to_string()).collect::<Vec<_>>(),
+            &[(
+                "answers",
+                "#3f9c8f",
+                r.nps.distribution.iter().map(|c| *c as f64).collect(),
+            )],
+        ));
+    }
+    if r.ces.answered > 0 {
+        o.push_str(&bar_chart(
+            "ces",
+            "Customer effort answers (1 hard – 7 easy)",
+            &(1..=7).map(|i| i.to_string()).collect::<Vec<_>>(),
+            &[(
+                "answers",
+                "#c0616c",
+                r.ces.distribution.iter().map(|c| *c as f64).collect(),
+            )],
+        ));
+    }
     o.push_str(&line_chart(
         "deflection",
         "Bot deflection over time",
@@ -533,6 +604,51 @@ mod tests {
     }
 
     #[test]
+    fn the_new_figures_are_in_every_format() {
+        let r = Report {
+            one_touch_resolution: Some(40.0),
+            single_agent_resolution: Some(75.0),
+            bot_confirmed_rate: Some(12.5),
+            bot_assumed_rate: Some(20.0),
+            deflection_rate: Some(32.5),
+            nps: frontdesk_core::report::Nps {
+                answered: 4,
+                promoters: 2,
+                passives: 1,
+                detractors: 1,
+                score: Some(25.0),
+                distribution: [0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1],
+            },
+            ces: frontdesk_core::report::Ces {
+                answered: 2,
+                mean: Some(5.5),
+                easy: Some(50.0),
+                distribution: [0, 0, 0, 1, 0, 0, 1],
+            },
+            ..Report::default()
+        };
+        let t = text("t", &r);
+        for want in [
+            "One-touch resolution               40.0%",
+            "Single-agent resolution            75.0%",
+            "+25.0 (2 promoters, 1 passives, 1 detractors)",
+            "mean 5.50 / 7, 50.0% easy (5–7), 2 answers",
+            "32.5% (12.5% confirmed \"solved\", 20.0% assumed)",
+        ] {
+            assert!(t.contains(want), "{want:?} in\n{t}");
+        }
+        let h = html("t", &r);
+        assert!(h.contains("id=\"nps\"") && h.contains("id=\"ces\""));
+        assert!(h.contains("One-touch resolution"));
+        let j = serde_json::to_value(&r).unwrap();
+        assert_eq!(j["one_touch_resolution"], 40.0);
+        assert_eq!(j["nps"]["score"], 25.0);
+        assert_eq!(j["ces"]["easy"], 50.0);
+        assert_eq!(j["bot_confirmed_rate"], 12.5);
+        assert!(j["handling"].is_object() && j["agent_span"].is_object());
+    }
+
+    #[test]
     fn html_is_self_contained_and_escapes_what_customers_wrote() {
         let r = Report {
             days: vec![Day {
@@ -561,6 +677,8 @@ mod tests {
         for id in ["tickets-per-day", "first-response", "csat", "deflection"] {
             assert!(h.contains(&format!("id=\"{id}\"")), "{id}");
         }
+        // No NPS or CES answers: no empty charts for them.
+        assert!(!h.contains("id=\"nps\"") && !h.contains("id=\"ces\""));
         // The deflection point of the one day: 25%.
         assert!(h.contains("2026-03-02: 25.0%"));
     }

@@ -245,6 +245,31 @@ impl Default for OutboxConfig {
     }
 }
 
+/// The optional questions asked after the 1–5 satisfaction score, in this order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SurveyConfig {
+    /// Ask the Net Promoter question (0–10, "how likely are you to recommend us").
+    pub nps: bool,
+    /// Ask the Customer Effort question (1–7, "it was easy to get my issue handled").
+    pub ces: bool,
+}
+
+impl SurveyConfig {
+    /// The question to ask after `after` (`None`: after the satisfaction score).
+    pub fn next(
+        &self,
+        after: Option<crate::types::SurveyQuestion>,
+    ) -> Option<crate::types::SurveyQuestion> {
+        use crate::types::SurveyQuestion::*;
+        match after {
+            None if self.nps => Some(Nps),
+            None | Some(Nps) if self.ces => Some(Ces),
+            _ => None,
+        }
+    }
+}
+
 /// Everything the Engine is configured with.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EngineConfig {
@@ -258,6 +283,8 @@ pub struct EngineConfig {
     pub sla: SlaConfig,
     /// Outbox delivery.
     pub outbox: OutboxConfig,
+    /// Optional survey questions.
+    pub survey: SurveyConfig,
     /// Canned replies: name -> language -> text.
     pub snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: language -> key -> text (see [`crate::texts::Text`]).

@@ -19,6 +19,7 @@ pub mod testing;
 
 pub use config::{
     ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
+    SurveyConfig,
 };
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,

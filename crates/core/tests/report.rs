@@ -75,6 +75,20 @@ fn ticket(
     }
 }
 
+fn msg(id: i64, t: i64, author: AuthorKind, at: Timestamp) -> Message {
+    Message {
+        id: MessageId(id),
+        customer: CustomerId(t),
+        ticket: Some(TicketId(t)),
+        author,
+        author_id: None,
+        author_name: String::new(),
+        body: "m".into(),
+        attachments: vec![],
+        at,
+    }
+}
+
 fn reply(
     id: i64,
     customer: i64,
@@ -157,6 +171,8 @@ fn history() -> ReportData {
             ev(1, EventKind::Claimed, Some(&a), at(0, 9, 5)),
             ev(1, EventKind::Replied, Some(&a), at(0, 9, 10)),
             ev(1, EventKind::Note, Some(&a), at(0, 9, 11)),
+            ev(1, EventKind::Replied, Some(&a), at(0, 9, 23)),
+            ev(1, EventKind::Replied, Some(&a), at(0, 9, 26)),
             ev(1, EventKind::Closed, Some(&a), at(0, 10, 0)),
         ],
     );
@@ -196,18 +212,61 @@ fn history() -> ReportData {
             ev(5, EventKind::Closed, Some(&a), at(0, 8, 0)),
         ],
     );
-    let survey = |t: i64, asked: Timestamp, score: Option<i64>| Survey {
+    // Handling time (each agent reply: the time since the message before it, at most 600 s):
+    // #1 600 (09:00→09:10, exactly the cap) + 180 (09:20→09:23) + 180 (the follow-up
+    // 09:23→09:26; the bot's 09:24 message does not count) = 960 s; #2 1800 s capped = 600 s;
+    // #3 120 + 600 = 720 s (the note does not count).
+    use AuthorKind::{Agent as A, Bot as B, Customer as C, Note as N};
+    let messages = HashMap::from([
+        (
+            TicketId(1),
+            vec![
+                msg(1, 1, C, at(0, 9, 0)),
+                msg(2, 1, A, at(0, 9, 10)),
+                msg(3, 1, C, at(0, 9, 20)),
+                msg(4, 1, A, at(0, 9, 23)),
+                msg(5, 1, B, at(0, 9, 24)),
+                msg(6, 1, A, at(0, 9, 26)),
+            ],
+        ),
+        (
+            TicketId(2),
+            vec![msg(7, 2, C, at(0, 23, 50)), msg(8, 2, A, at(1, 0, 20))],
+        ),
+        (
+            TicketId(3),
+            vec![
+                msg(9, 3, C, at(1, 10, 0)),
+                msg(10, 3, A, at(1, 10, 2)),
+                msg(11, 3, C, at(1, 12, 0)),
+                msg(12, 3, N, at(1, 12, 5)),
+                msg(13, 3, A, at(1, 12, 10)),
+            ],
+        ),
+    ]);
+    let survey = |t: i64, asked: Timestamp, score: Option<i64>, nps, ces| Survey {
         ticket: TicketId(t),
         asked_at: asked,
         score,
         comment: None,
         answered_at: score.map(|_| asked),
+        nps,
+        ces,
     };
     let surveys = HashMap::from([
-        (TicketId(1), survey(1, at(0, 10, 0), Some(5))),
-        (TicketId(2), survey(2, at(1, 0, 30), None)),
-        (TicketId(3), survey(3, at(1, 12, 20), Some(2))),
-        (TicketId(5), survey(5, at(0, 8, 0), Some(1))),
+        (
+            TicketId(1),
+            survey(1, at(0, 10, 0), Some(5), Some(10), Some(6)),
+        ),
+        (TicketId(2), survey(2, at(1, 0, 30), None, None, None)),
+        (
+            TicketId(3),
+            survey(3, at(1, 12, 20), Some(2), Some(3), Some(2)),
+        ),
+        (
+            TicketId(5),
+            survey(5, at(0, 8, 0), Some(1), Some(9), Some(7)),
+        ),
     ]);
     use Feedback::*;
     use ReplyOutcome::*;
@@ -288,6 +347,7 @@ fn history() -> ReportData {
     ReportData {
         tickets,
         events,
+        messages,
         surveys,
         bot_replies,
     }
@@ -321,13 +381,21 @@ fn every_figure_matches_the_hand_computed_value() {
     assert_eq!(r.resolution.median_s, Some(3600.0));
     assert_eq!(r.resolution.p90_s, Some(8400.0));
     assert_eq!(r.resolution.mean_s, Some(4800.0));
-    // Handling 600, 2340, 3300 s.
+    // Agent span 600, 2340, 3300 s.
+    assert_eq!(r.agent_span.count, 3);
+    assert_eq!(r.agent_span.median_s, Some(2340.0));
+    assert_eq!(r.agent_span.mean_s, Some(2080.0));
+    // Handling time 600, 720, 960 s.
     assert_eq!(r.handling.count, 3);
-    assert_eq!(r.handling.median_s, Some(2340.0));
-    assert_eq!(r.handling.mean_s, Some(2080.0));
-    // #1 and #2 resolved at first contact, #3 not.
-    let fcr = r.first_contact_resolution.unwrap();
-    assert!((fcr - 200.0 / 3.0).abs() < 1e-9, "{fcr}");
+    assert_eq!(r.handling.median_s, Some(720.0));
+    assert_eq!(r.handling.p90_s, Some(960.0));
+    assert_eq!(r.handling.mean_s, Some(760.0));
+    // #1 and #2 resolved by a single agent, #3 not (reopened).
+    let sar = r.single_agent_resolution.unwrap();
+    assert!((sar - 200.0 / 3.0).abs() < 1e-9, "{sar}");
+    // One touch: only #2 (#1 had three agent replies, #3 was reopened).
+    let otr = r.one_touch_resolution.unwrap();
+    assert!((otr - 100.0 / 3.0).abs() < 1e-9, "{otr}");
     // Surveys of #1 (5), #2 (unanswered), #3 (2); #5 is outside the range.
     assert_eq!(r.csat.offered, 3);
     assert_eq!(r.csat.answered, 2);
@@ -335,10 +403,30 @@ fn every_figure_matches_the_hand_computed_value() {
     assert_eq!(r.csat.satisfied, Some(50.0));
     assert_eq!(r.csat.distribution, [0, 1, 0, 0, 1]);
     assert!((r.csat.response_rate.unwrap() - 200.0 / 3.0).abs() < 1e-9);
+    // NPS 10 (promoter) and 3 (detractor): 50 % − 50 % = 0; #5's 9 is outside the range.
+    assert_eq!(
+        (
+            r.nps.answered,
+            r.nps.promoters,
+            r.nps.passives,
+            r.nps.detractors
+        ),
+        (2, 1, 0, 1)
+    );
+    assert_eq!(r.nps.score, Some(0.0));
+    // CES 6 and 2: mean 4, one of two answers 5 or more.
+    assert_eq!(
+        (r.ces.answered, r.ces.mean, r.ces.easy),
+        (2, Some(4.0), Some(50.0))
+    );
+    assert_eq!(r.ces.distribution, [0, 1, 0, 0, 0, 1, 0]);
     // Seven questions in range: deflected r2, r3; escalated r1, r4, r5, r6, r8.
     assert_eq!(r.questions, 7);
     assert_eq!(r.answered, 4);
     assert!((r.deflection_rate.unwrap() - 200.0 / 7.0).abs() < 1e-9);
+    // Confirmed: r2 (solved); assumed: r3 (no verdict, no ticket within 24 h).
+    assert!((r.bot_confirmed_rate.unwrap() - 100.0 / 7.0).abs() < 1e-9);
+    assert!((r.bot_assumed_rate.unwrap() - 100.0 / 7.0).abs() < 1e-9);
     assert!((r.escalation_rate.unwrap() - 500.0 / 7.0).abs() < 1e-9);
     // Days: the close of #2 after midnight counts on day 1; #5's close on day 0.
     assert_eq!(r.days.len(), 2);
@@ -368,7 +456,7 @@ fn every_figure_matches_the_hand_computed_value() {
     assert_eq!(r.agents.len(), 2);
     let alice = &r.agents[0];
     assert_eq!(alice.name, "Alice");
-    assert_eq!((alice.tickets, alice.replies, alice.closed), (2, 2, 2));
+    assert_eq!((alice.tickets, alice.replies, alice.closed), (2, 4, 2));
     assert_eq!(alice.first_response.median_s, Some(120.0));
     assert_eq!(alice.first_response.p90_s, Some(600.0));
     assert_eq!(alice.csat_mean, Some(3.5));
@@ -413,7 +501,9 @@ fn an_empty_range_has_no_figures_rather_than_zeros() {
     );
     assert_eq!(r.tickets_opened, 0);
     assert_eq!(r.first_response.median_s, None);
-    assert_eq!(r.first_contact_resolution, None);
+    assert_eq!(r.single_agent_resolution, None);
+    assert_eq!(r.one_touch_resolution, None);
+    assert_eq!(r.nps.score, None);
     assert_eq!(r.csat.mean, None);
     assert_eq!(r.deflection_rate, None);
     assert!(r.days.is_empty());
@@ -471,8 +561,27 @@ async fn load_reads_what_the_store_recorded() {
         .await
         .unwrap();
     let a = agent("telegram:7", "Alma");
+    let say = |author, at| NewMessage {
+        customer: c.id,
+        ticket: Some(t.id),
+        author,
+        author_id: None,
+        author_name: "x".into(),
+        body: "hi".into(),
+        attachments: vec![],
+        platform_msg: None,
+        at,
+    };
+    store
+        .record_message(&say(AuthorKind::Customer, at(0, 9, 25)))
+        .await
+        .unwrap();
     store
         .record_agent_reply(t.id, &a, at(0, 9, 30))
+        .await
+        .unwrap();
+    store
+        .record_message(&say(AuthorKind::Agent, at(0, 9, 30)))
         .await
         .unwrap();
     store
@@ -481,13 +590,34 @@ async fn load_reads_what_the_store_recorded() {
         .unwrap();
     store.survey_offered(t.id, at(0, 10, 0)).await.unwrap();
     store.survey_score(t.id, 4, at(0, 10, 1)).await.unwrap();
+    assert!(
+        store
+            .survey_answer(t.id, SurveyQuestion::Nps, 9)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .survey_answer(t.id, SurveyQuestion::Ces, 8)
+            .await
+            .unwrap(),
+        "off the 1–7 scale"
+    );
     let data = load(&*store, &range()).await.unwrap();
     let r = compute(&data, &range());
     assert_eq!(r.tickets_opened, 1);
     assert_eq!(r.first_response.median_s, Some(1800.0));
     assert_eq!(r.resolution.median_s, Some(3600.0));
-    assert_eq!(r.handling.median_s, Some(1800.0));
-    assert_eq!(r.first_contact_resolution, Some(100.0));
+    assert_eq!(r.agent_span.median_s, Some(1800.0));
+    assert_eq!(r.handling.median_s, Some(300.0));
+    assert_eq!(r.single_agent_resolution, Some(100.0));
+    assert_eq!(r.one_touch_resolution, Some(100.0));
+    assert_eq!(r.nps.score, Some(100.0));
+    // The aggregates the memory store's reporting role answers make the same report.
+    let via_store = frontdesk_core::report::from_store(&*store, &range())
+        .await
+        .unwrap();
+    assert_eq!(via_store, r);
     assert_eq!(r.csat.distribution, [0, 0, 0, 1, 0]);
     assert_eq!(r.escalation_rate, Some(100.0));
     assert_eq!(r.agents[0].name, "Alma");

@@ -100,6 +100,28 @@ impl FeedbackStore for SqlStore {
         Ok(r.rows_affected() == 1)
     }
 
+    async fn survey_answer(
+        &self,
+        ticket: TicketId,
+        question: SurveyQuestion,
+        value: i64,
+    ) -> StoreResult<bool> {
+        if !question.scale().contains(&value) {
+            return Ok(false);
+        }
+        let q = match question {
+            SurveyQuestion::Nps => "UPDATE surveys SET nps = $1 WHERE ticket_id = $2",
+            SurveyQuestion::Ces => "UPDATE surveys SET ces = $1 WHERE ticket_id = $2",
+        };
+        let r = sqlx::query(q)
+            .bind(value)
+            .bind(ticket.0)
+            .execute(&mut *self.conn().await?)
+            .await
+            .sql()?;
+        Ok(r.rows_affected() == 1)
+    }
+
     async fn survey_comment(&self, ticket: TicketId, comment: &str) -> StoreResult<()> {
         sqlx::query("UPDATE surveys SET comment = $1 WHERE ticket_id = $2")
             .bind(comment)
@@ -112,7 +134,8 @@ impl FeedbackStore for SqlStore {
 
     async fn survey(&self, ticket: TicketId) -> StoreResult<Option<Survey>> {
         let row = sqlx::query(
-            "SELECT ticket_id, asked_at, score, comment, answered_at FROM surveys WHERE ticket_id = $1",
+            "SELECT ticket_id, asked_at, score, comment, answered_at, nps, ces FROM surveys \
+             WHERE ticket_id = $1",
         )
         .bind(ticket.0)
         .fetch_optional(&mut *self.read().await?)
@@ -128,6 +151,8 @@ impl FeedbackStore for SqlStore {
                     .try_get::<Option<i64>, _>("answered_at")
                     .sql()?
                     .map(Timestamp),
+                nps: r.try_get("nps").sql()?,
+                ces: r.try_get("ces").sql()?,
             })),
             None => Ok(None),
         }

@@ -329,7 +329,8 @@ impl Unit<'_> {
         let mut c = customer.clone();
         let ours = match c.state {
             ConversationState::Closed { ticket: t, .. }
-            | ConversationState::SurveyComment { ticket: t } => t == ticket.id,
+            | ConversationState::SurveyComment { ticket: t }
+            | ConversationState::SurveyAsking { ticket: t, .. } => t == ticket.id,
             ConversationState::Idle | ConversationState::Answered { .. } => true,
             ConversationState::InTicket { .. } => false,
         };

@@ -151,6 +151,21 @@ impl Unit<'_> {
                         .await?;
                 }
             }
+            ConversationState::SurveyAsking { ticket, question } => {
+                match body.trim().parse::<i64>() {
+                    Ok(v) if question.scale().contains(&v) => {
+                        self.answer(&mut customer, ticket, question, v, &lang)
+                            .await?;
+                    }
+                    // Not an answer: the survey is over, the text is a new question.
+                    _ => {
+                        self.set_state(&mut customer, ConversationState::Idle)
+                            .await?;
+                        self.on_question(&mut customer, &body, &files, &lang)
+                            .await?;
+                    }
+                }
+            }
             ConversationState::SurveyComment { ticket } if !body.trim().is_empty() => {
                 self.tx.survey_comment(ticket, body.trim()).await?;
                 self.set_state(&mut customer, ConversationState::Idle)
@@ -296,6 +311,13 @@ impl Unit<'_> {
                     self.rate(customer, ticket, score, lang).await?;
                 }
             }
+            Payload::Answer {
+                ticket,
+                question,
+                value,
+            } => {
+                self.answer(customer, ticket, question, value, lang).await?;
+            }
             Payload::NoComment(ticket) => {
                 if customer.state == (ConversationState::SurveyComment { ticket }) {
                     self.set_state(customer, ConversationState::Idle).await?;
@@ -334,6 +356,77 @@ impl Unit<'_> {
         }
         self.count(Effect::SurveyScore(score));
         info!(ticket = t.number, score, "survey answered");
+        self.survey_next(customer, ticket, None, lang).await?;
+        let (number, score) = (t.number.to_string(), score.to_string());
+        let note = self
+            .e
+            .desk_text(Text::SurveyRated, &[("number", &number), ("score", &score)]);
+        self.notice(&t, &note, false).await
+    }
+
+    /// Records the customer's answer to an optional survey question of their ticket, then
+    /// asks the next one or invites the comment.
+    async fn answer(
+        &mut self,
+        customer: &mut Customer,
+        ticket: TicketId,
+        question: SurveyQuestion,
+        value: i64,
+        lang: &str,
+    ) -> Result<(), EngineError> {
+        match self.tx.ticket(ticket).await? {
+            Some(t) if t.customer == customer.id => {}
+            _ => return Ok(()),
+        }
+        if !self.tx.survey_answer(ticket, question, value).await? {
+            return Ok(());
+        }
+        info!(
+            ticket = ticket.0,
+            ?question,
+            value,
+            "survey question answered"
+        );
+        self.survey_next(customer, ticket, Some(question), lang)
+            .await
+    }
+
+    /// After the score (`after` = `None`) or an optional question: the next configured
+    /// question with its scale as buttons, or the invitation to comment.
+    async fn survey_next(
+        &mut self,
+        customer: &mut Customer,
+        ticket: TicketId,
+        after: Option<SurveyQuestion>,
+        lang: &str,
+    ) -> Result<(), EngineError> {
+        if let Some(question) = self.e.cfg.survey.next(after) {
+            self.set_state(
+                customer,
+                ConversationState::SurveyAsking { ticket, question },
+            )
+            .await?;
+            let buttons = question
+                .scale()
+                .filter_map(|value| {
+                    let payload = Payload::Answer {
+                        ticket,
+                        question,
+                        value,
+                    }
+                    .encode()?;
+                    Some(Button {
+                        label: value.to_string(),
+                        payload,
+                    })
+                })
+                .collect();
+            let text = match question {
+                SurveyQuestion::Nps => Text::SurveyNps,
+                SurveyQuestion::Ces => Text::SurveyCes,
+            };
+            return self.say(customer, lang, text, &[], buttons).await;
+        }
         self.set_state(customer, ConversationState::SurveyComment { ticket })
             .await?;
         let mut buttons = Vec::new();
@@ -344,12 +437,7 @@ impl Unit<'_> {
             });
         }
         self.say(customer, lang, Text::SurveyThanks, &[], buttons)
-            .await?;
-        let (number, score) = (t.number.to_string(), score.to_string());
-        let note = self
-            .e
-            .desk_text(Text::SurveyRated, &[("number", &number), ("score", &score)]);
-        self.notice(&t, &note, false).await
+            .await
     }
 
     async fn on_question(

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::types::{BotReplyId, TicketId};
+use crate::types::{BotReplyId, SurveyQuestion, TicketId};
 
 /// Longest payload a button may carry (Telegram's `callback_data` limit).
 pub(super) const MAX_PAYLOAD_BYTES: usize = 64;
@@ -23,6 +23,12 @@ pub(super) enum Payload {
     Entry { lang: String, id: String },
     /// A survey score.
     Rate { ticket: TicketId, score: i64 },
+    /// An answer to an optional survey question.
+    Answer {
+        ticket: TicketId,
+        question: SurveyQuestion,
+        value: i64,
+    },
     /// No survey comment.
     NoComment(TicketId),
     /// An agent claims the ticket (button under the room summary).
@@ -37,6 +43,17 @@ impl fmt::Display for Payload {
             Payload::Unsolved(r) => write!(f, "unsolved:{r}"),
             Payload::Entry { lang, id } => write!(f, "kb:{lang}:{id}"),
             Payload::Rate { ticket, score } => write!(f, "rate:{}:{score}", ticket.0),
+            Payload::Answer {
+                ticket,
+                question,
+                value,
+            } => {
+                let q = match question {
+                    SurveyQuestion::Nps => "nps",
+                    SurveyQuestion::Ces => "ces",
+                };
+                write!(f, "{q}:{}:{value}", ticket.0)
+            }
             Payload::NoComment(t) => write!(f, "nocomment:{}", t.0),
             Payload::Claim(t) => write!(f, "claim:{}", t.0),
         }
@@ -64,6 +81,20 @@ impl Payload {
                 let score = num()?;
                 Payload::Rate { ticket, score }
             }
+            "nps" | "ces" => {
+                let ticket = TicketId(num()?);
+                let value = num()?;
+                let question = if head == "nps" {
+                    SurveyQuestion::Nps
+                } else {
+                    SurveyQuestion::Ces
+                };
+                Payload::Answer {
+                    ticket,
+                    question,
+                    value,
+                }
+            }
             "nocomment" => Payload::NoComment(TicketId(num()?)),
             "claim" => Payload::Claim(TicketId(num()?)),
             "kb" => {
@@ -88,6 +119,12 @@ pub(super) fn pressed(payload: &str) -> String {
         Some(Payload::Unsolved(_)) => "Not solved, talk to a person".to_owned(),
         Some(Payload::Entry { id, .. }) => format!("did you mean `{id}`"),
         Some(Payload::Rate { score, .. }) => format!("rated {score}/5"),
+        Some(Payload::Answer {
+            question, value, ..
+        }) => match question {
+            SurveyQuestion::Nps => format!("would recommend {value}/10"),
+            SurveyQuestion::Ces => format!("easy {value}/7"),
+        },
         Some(Payload::NoComment(_)) => "no comment".to_owned(),
         Some(Payload::Claim(_)) => "Claim".to_owned(),
         None => format!("button {payload}"),
@@ -126,6 +163,16 @@ mod tests {
                 score: 4,
             },
             Payload::NoComment(TicketId(5)),
+            Payload::Answer {
+                ticket: TicketId(5),
+                question: SurveyQuestion::Nps,
+                value: 10,
+            },
+            Payload::Answer {
+                ticket: TicketId(6),
+                question: SurveyQuestion::Ces,
+                value: 1,
+            },
             Payload::Claim(TicketId(77)),
             Payload::Entry {
                 lang: "lt".into(),

@@ -13,7 +13,9 @@ use async_trait::async_trait;
 
 use crate::types::*;
 
+mod report;
 mod store;
+pub use report::*;
 pub use store::*;
 
 /// An error of a [`Channel`]. The variant decides what the outbox dispatcher does next.

@@ -198,6 +198,14 @@ pub trait FeedbackStore: Send + Sync {
     /// Records the 1–5 score.
     async fn survey_score(&self, ticket: TicketId, score: i64, now: Timestamp)
     -> StoreResult<bool>;
+    /// Records the answer to an optional question (NPS, CES) of a ticket's survey. False when
+    /// the ticket has no survey or the value is off the question's scale.
+    async fn survey_answer(
+        &self,
+        ticket: TicketId,
+        question: SurveyQuestion,
+        value: i64,
+    ) -> StoreResult<bool>;
     /// Records the comment.
     async fn survey_comment(&self, ticket: TicketId, comment: &str) -> StoreResult<()>;
     /// The survey of a ticket.

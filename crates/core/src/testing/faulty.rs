@@ -169,6 +169,7 @@ macro_rules! all_data {
             fn bot_replies_since(&self, since: Timestamp) -> Vec<BotReply>;
             fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> ();
             fn survey_score(&self, ticket: TicketId, score: i64, now: Timestamp) -> bool;
+            fn survey_answer(&self, ticket: TicketId, question: SurveyQuestion, value: i64) -> bool;
             fn survey_comment(&self, ticket: TicketId, comment: &str) -> ();
             fn survey(&self, ticket: TicketId) -> Option<Survey>;
         });

@@ -30,6 +30,12 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         ("en", SurveyThanks) => {
             "Thank you for your rating! If you'd like to tell us more, write a comment now."
         }
+        ("en", SurveyNps) => {
+            "One more question: how likely are you to recommend us to a friend or colleague? (0 = not at all likely, 10 = extremely likely)"
+        }
+        ("en", SurveyCes) => {
+            "And how much do you agree: \"It was easy to get my issue handled.\" (1 = strongly disagree, 7 = strongly agree)"
+        }
         ("en", ButtonNoComment) => "No comment",
         ("en", CommentThanks) => "Thank you, your comment reached the team.",
         ("en", TicketReopened) => {
@@ -67,6 +73,12 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         ("lt", SurveyThanks) => {
             "Ačiū už įvertinimą! Jei norite ką nors pridurti, parašykite komentarą dabar."
         }
+        ("lt", SurveyNps) => {
+            "Dar vienas klausimas: kaip tikėtina, kad rekomenduotumėte mus draugui ar kolegai? (0 – visai netikėtina, 10 – labai tikėtina)"
+        }
+        ("lt", SurveyCes) => {
+            "Ar sutinkate: „Buvo lengva išspręsti mano klausimą“? (1 – visiškai nesutinku, 7 – visiškai sutinku)"
+        }
         ("lt", ButtonNoComment) => "Be komentaro",
         ("lt", CommentThanks) => "Ačiū, jūsų komentaras perduotas komandai.",
         ("lt", TicketReopened) => {
@@ -103,6 +115,12 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         }
         ("et", SurveyThanks) => {
             "Aitäh hinnangu eest! Kui soovite midagi lisada, kirjutage kommentaar kohe."
+        }
+        ("et", SurveyNps) => {
+            "Veel üks küsimus: kui tõenäoliselt soovitaksite meid sõbrale või kolleegile? (0 – üldse mitte, 10 – väga tõenäoliselt)"
+        }
+        ("et", SurveyCes) => {
+            "Kuivõrd nõustute: „Minu küsimuse lahendamine oli lihtne.“ (1 – ei nõustu üldse, 7 – nõustun täielikult)"
         }
         ("et", ButtonNoComment) => "Kommentaarita",
         ("et", CommentThanks) => "Aitäh, teie kommentaar jõudis meeskonnani.",

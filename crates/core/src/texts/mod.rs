@@ -82,6 +82,10 @@ text_keys! {
     TicketClosedSurvey = "ticket_closed_survey", Customer;
     /// Thanks for the score; invites a comment.
     SurveyThanks = "survey_thanks", Customer;
+    /// The optional Net Promoter question (buttons 0–10).
+    SurveyNps = "survey_nps", Customer;
+    /// The optional Customer Effort question (buttons 1–7).
+    SurveyCes = "survey_ces", Customer;
     /// Button: no comment.
     ButtonNoComment = "button_no_comment", Customer;
     /// Thanks for the comment.

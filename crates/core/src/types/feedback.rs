@@ -121,4 +121,30 @@ pub struct Survey {
     pub comment: Option<String>,
     /// When the score was given.
     pub answered_at: Option<Timestamp>,
+    /// The optional Net Promoter question's answer, 0–10.
+    #[serde(default)]
+    pub nps: Option<i64>,
+    /// The optional Customer Effort question's answer, 1–7.
+    #[serde(default)]
+    pub ces: Option<i64>,
+}
+
+/// An optional question asked after the 1–5 satisfaction score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyQuestion {
+    /// Net Promoter Score: "How likely are you to recommend us?", 0–10.
+    Nps,
+    /// Customer Effort Score: "It was easy to get my issue handled", 1 (disagree) – 7 (agree).
+    Ces,
+}
+
+impl SurveyQuestion {
+    /// The answers it accepts.
+    pub fn scale(self) -> std::ops::RangeInclusive<i64> {
+        match self {
+            SurveyQuestion::Nps => 0..=10,
+            SurveyQuestion::Ces => 1..=7,
+        }
+    }
 }

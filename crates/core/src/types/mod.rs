@@ -351,6 +351,14 @@ pub enum ConversationState {
         /// The rated ticket.
         ticket: TicketId,
     },
+    /// The customer rated the ticket and is asked an optional question (NPS, CES); a typed
+    /// number on its scale answers it.
+    SurveyAsking {
+        /// The rated ticket.
+        ticket: TicketId,
+        /// The question asked.
+        question: SurveyQuestion,
+    },
 }
 
 /// A customer as the Store keeps them.

@@ -649,6 +649,21 @@ async fn surveys(s: Arc<dyn Store>) {
     assert_eq!(v.score, Some(4));
     assert_eq!(v.comment.as_deref(), Some("quick, thanks"));
     assert_eq!(v.answered_at, Some(T0.plus_millis(1)));
+    assert_eq!((v.nps, v.ces), (None, None));
+    // The optional questions: on their scales only.
+    use SurveyQuestion::{Ces, Nps};
+    assert!(s.survey_answer(t.id, Nps, 0).await.unwrap());
+    assert!(s.survey_answer(t.id, Nps, 10).await.unwrap());
+    assert!(!s.survey_answer(t.id, Nps, 11).await.unwrap());
+    assert!(!s.survey_answer(t.id, Ces, 0).await.unwrap());
+    assert!(s.survey_answer(t.id, Ces, 7).await.unwrap());
+    let v = s.survey(t.id).await.unwrap().unwrap();
+    assert_eq!((v.nps, v.ces, v.score), (Some(10), Some(7), Some(4)));
+    let other = s.open_ticket(&new_ticket(&c, "eu", T0)).await.unwrap();
+    assert!(
+        !s.survey_answer(other.id, Nps, 5).await.unwrap(),
+        "no survey offered"
+    );
 }
 
 async fn cursors(s: Arc<dyn Store>) {

@@ -10,6 +10,7 @@ use crate::ports::*;
 use crate::types::*;
 
 mod outbox;
+mod report;
 mod work;
 
 #[derive(Clone, Default)]
@@ -524,6 +525,8 @@ impl FeedbackStore for MemoryStore {
                     score: None,
                     comment: None,
                     answered_at: None,
+                    nps: None,
+                    ces: None,
                 }),
             }
             Ok(())
@@ -542,6 +545,30 @@ impl FeedbackStore for MemoryStore {
                 Some(v) => {
                     v.score = Some(score);
                     v.answered_at = Some(now);
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+        )
+        .await
+    }
+
+    async fn survey_answer(
+        &self,
+        ticket: TicketId,
+        question: SurveyQuestion,
+        value: i64,
+    ) -> StoreResult<bool> {
+        if !question.scale().contains(&value) {
+            return Ok(false);
+        }
+        self.with(
+            |s| match s.surveys.iter_mut().find(|v| v.ticket == ticket) {
+                Some(v) => {
+                    match question {
+                        SurveyQuestion::Nps => v.nps = Some(value),
+                        SurveyQuestion::Ces => v.ces = Some(value),
+                    }
                     Ok(true)
                 }
                 None => Ok(false),

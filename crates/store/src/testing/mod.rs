@@ -51,3 +51,5 @@ pub async fn fresh_postgres_database() -> Option<String> {
         .unwrap_or(&admin_url);
     Some(format!("{base}/{name}"))
 }
+
+pub mod seed;

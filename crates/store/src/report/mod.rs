@@ -1,0 +1,296 @@
+//! The reporting role: aggregates computed in SQL (see [`queries`]), read back as a few rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use frontdesk_core::fold::fold;
+use frontdesk_core::report::*;
+use frontdesk_core::*;
+use futures_util::TryStreamExt;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{AnyQuery, Backend, Sql, SqlStore, sql};
+
+mod queries;
+
+/// `q` with the range bound as `$1` since, `$2` until and, with `desk`, `$3` the desk.
+fn ranged<'q>(q: AnyQuery<'q>, range: &ReportRange, desk: bool) -> AnyQuery<'q> {
+    let q = q.bind(range.since_ms()).bind(range.until_ms());
+    if desk {
+        q.bind(range.desk.clone().unwrap_or_default())
+    } else {
+        q
+    }
+}
+
+fn count(r: &AnyRow, col: &str) -> StoreResult<usize> {
+    let v: Option<i64> = r.try_get(col).sql()?;
+    Ok(v.unwrap_or(0).max(0) as usize)
+}
+
+fn durations(r: &AnyRow) -> StoreResult<Durations> {
+    Ok(Durations::from_parts(
+        count(r, "cnt")?,
+        r.try_get::<Option<i64>, _>("total").sql()?.unwrap_or(0),
+        r.try_get("p50").sql()?,
+        r.try_get("p90").sql()?,
+    ))
+}
+
+/// Adds `n` to the `i`-th slot of a distribution when `v` (1-based unless `zero`) is on it.
+fn tally<const N: usize>(dist: &mut [usize; N], v: Option<i64>, zero: bool, n: usize) {
+    if let Some(v) = v {
+        let i = if zero { v } else { v - 1 };
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| dist.get_mut(i)) {
+            *slot += n;
+        }
+    }
+}
+
+fn day_entry(days: &mut BTreeMap<i64, Day>, d: i64) -> &mut Day {
+    days.entry(d).or_insert_with(|| Day {
+        date: date_of_day(d),
+        ..Day::default()
+    })
+}
+
+impl SqlStore {
+    /// A connection for reporting queries (on PostgreSQL with JIT off: compiling these
+    /// one-off aggregates costs more than running them).
+    async fn report_conn(&self) -> StoreResult<crate::Conn<'_>> {
+        let mut conn = self.conn().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::raw_sql("SET jit = off")
+                .execute(&mut *conn)
+                .await
+                .sql()?;
+        }
+        Ok(conn)
+    }
+
+    async fn report_rows(
+        &self,
+        q: String,
+        range: &ReportRange,
+        desk: bool,
+    ) -> StoreResult<Vec<AnyRow>> {
+        let mut conn = self.report_conn().await?;
+        ranged(sqlx::query(sql!("{q}")), range, desk)
+            .fetch_all(&mut *conn)
+            .await
+            .sql()
+    }
+}
+
+#[async_trait]
+impl ReportStore for SqlStore {
+    async fn report_totals(&self, range: &ReportRange) -> StoreResult<TicketTotals> {
+        let rows = self.report_rows(queries::totals(), range, true).await?;
+        let r = rows
+            .first()
+            .ok_or_else(|| StoreError::NotFound("totals".into()))?;
+        let mut t = TicketTotals {
+            opened: count(r, "opened")?,
+            closed: count(r, "closed")?,
+            awaiting_first_response: count(r, "awaiting")?,
+            reopened: count(r, "reopened")?,
+            ..TicketTotals::default()
+        };
+        let rows = self
+            .report_rows(queries::resolutions(), range, true)
+            .await?;
+        if let Some(r) = rows.first() {
+            t.single_agent = count(r, "single")?;
+            t.one_touch = count(r, "one_touch")?;
+        }
+        for r in self.report_rows(queries::surveys(), range, true).await? {
+            let n = count(&r, "n")?;
+            let s = &mut t.surveys;
+            s.offered += n;
+            tally(&mut s.csat, r.try_get("score").sql()?, false, n);
+            tally(&mut s.nps, r.try_get("nps").sql()?, true, n);
+            tally(&mut s.ces, r.try_get("ces").sql()?, false, n);
+        }
+        Ok(t)
+    }
+
+    async fn report_durations(&self, range: &ReportRange, m: Measure) -> StoreResult<Durations> {
+        let rows = self.report_rows(queries::durations(m), range, true).await?;
+        match rows.first() {
+            Some(r) => durations(r),
+            None => Ok(Durations::default()),
+        }
+    }
+
+    async fn report_histogram(
+        &self,
+        range: &ReportRange,
+        m: Measure,
+        bounds: &[i64],
+    ) -> StoreResult<Vec<usize>> {
+        let mut bars = vec![0; bounds.len() + 1];
+        for r in self
+            .report_rows(queries::histogram(m, bounds), range, true)
+            .await?
+        {
+            let bar: i64 = r.try_get("bar").sql()?;
+            if let Some(b) = usize::try_from(bar).ok().and_then(|i| bars.get_mut(i)) {
+                *b += count(&r, "n")?;
+            }
+        }
+        Ok(bars)
+    }
+
+    async fn report_bot(&self, range: &ReportRange) -> StoreResult<BotTotals> {
+        let mut b = BotTotals::default();
+        let mut days = BTreeMap::new();
+        for r in self.report_rows(queries::BOT.into(), range, true).await? {
+            let n = count(&r, "n")?;
+            let outcome: String = r.try_get("outcome").sql()?;
+            let fb: String = r.try_get("fb").sql()?;
+            let esc = r.try_get::<i64, _>("esc").sql()? == 1;
+            let answer = outcome == ReplyOutcome::Answered.as_str();
+            let confirmed = answer && fb == Feedback::Solved.as_str();
+            let assumed = answer && fb.is_empty() && !esc;
+            b.questions += n;
+            b.answered += if answer { n } else { 0 };
+            b.confirmed += if confirmed { n } else { 0 };
+            b.assumed += if assumed { n } else { 0 };
+            b.escalated += if esc { n } else { 0 };
+            let d = day_entry(&mut days, r.try_get("d").sql()?);
+            d.questions += n;
+            d.deflected += if confirmed || assumed { n } else { 0 };
+        }
+        b.days = days.into_values().collect();
+        Ok(b)
+    }
+
+    async fn report_days(&self, range: &ReportRange) -> StoreResult<Vec<Day>> {
+        let mut days = BTreeMap::new();
+        for r in self
+            .report_rows(queries::opened_days(), range, true)
+            .await?
+        {
+            day_entry(&mut days, r.try_get("d").sql()?).opened += count(&r, "n")?;
+        }
+        for r in self
+            .report_rows(queries::CLOSED_DAYS.into(), range, true)
+            .await?
+        {
+            day_entry(&mut days, r.try_get("d").sql()?).closed += count(&r, "n")?;
+        }
+        Ok(days.into_values().collect())
+    }
+
+    async fn report_agents(&self, range: &ReportRange) -> StoreResult<Vec<AgentFigures>> {
+        let mut agents: BTreeMap<String, AgentFigures> = BTreeMap::new();
+        let mut named_at: HashMap<String, i64> = HashMap::new();
+        for r in self.report_rows(queries::agents(), range, true).await? {
+            let id: String = r.try_get("id").sql()?;
+            if let Some(at) = r.try_get::<Option<i64>, _>("named_at").sql()? {
+                named_at.insert(id.clone(), at);
+            }
+            agents.insert(
+                id.clone(),
+                AgentFigures {
+                    id,
+                    tickets: count(&r, "tickets")?,
+                    replies: count(&r, "replies")?,
+                    closed: count(&r, "closes")?,
+                    ..AgentFigures::default()
+                },
+            );
+        }
+        // The name at each agent's latest named event; of events at the same time, the one
+        // of the oldest ticket, then the last of that ticket (the definition's order).
+        let mut times: Vec<i64> = named_at.values().copied().collect();
+        times.sort_unstable();
+        times.dedup();
+        if !times.is_empty() {
+            let mut q = ranged(
+                sqlx::query(sql!("{}", queries::agent_names(times.len()))),
+                range,
+                true,
+            );
+            for t in &times {
+                q = q.bind(*t);
+            }
+            let rows = q.fetch_all(&mut *self.report_conn().await?).await.sql()?;
+            let mut best: HashMap<String, (i64, i64)> = HashMap::new();
+            for r in rows {
+                let id: String = r.try_get("id").sql()?;
+                let at: i64 = r.try_get("at").sql()?;
+                let key = (
+                    -r.try_get::<i64, _>("tid").sql()?,
+                    r.try_get::<i64, _>("eid").sql()?,
+                );
+                if named_at.get(&id) != Some(&at) || best.get(&id).is_some_and(|b| *b >= key) {
+                    continue;
+                }
+                best.insert(id.clone(), key);
+                if let Some(a) = agents.get_mut(&id) {
+                    a.name = r.try_get("name").sql()?;
+                }
+            }
+        }
+        for r in self
+            .report_rows(queries::agent_first_responses(), range, true)
+            .await?
+        {
+            let id: String = r.try_get("a").sql()?;
+            if let Some(a) = agents.get_mut(&id) {
+                a.first_response = durations(&r)?;
+            }
+        }
+        for r in self.report_rows(queries::agent_csat(), range, true).await? {
+            let id: String = r.try_get("a").sql()?;
+            let n = count(&r, "n")?;
+            if let Some(a) = agents.get_mut(&id)
+                && n > 0
+            {
+                let sum: i64 = r.try_get("s").sql()?;
+                a.csat_mean = Some(sum as f64 / n as f64);
+            }
+        }
+        Ok(agents.into_values().collect())
+    }
+
+    async fn report_gaps(&self, range: &ReportRange) -> StoreResult<Vec<Gap>> {
+        // Streamed: memory holds one entry per distinct folded question.
+        let mut gaps: HashMap<String, Gap> = HashMap::new();
+        let mut conn = self.report_conn().await?;
+        let mut rows = ranged(sqlx::query(queries::GAP_QUESTIONS), range, false).fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await.sql()? {
+            let q: String = r.try_get("question").sql()?;
+            let key = fold(&q);
+            if !key.is_empty() {
+                gaps.entry(key)
+                    .or_insert_with(|| Gap {
+                        count: 0,
+                        example: q,
+                    })
+                    .count += 1;
+            }
+        }
+        Ok(gaps.into_values().collect())
+    }
+
+    async fn report_entries(&self, range: &ReportRange) -> StoreResult<Vec<EntryFeedback>> {
+        let rows = ranged(sqlx::query(queries::ENTRIES), range, false)
+            .fetch_all(&mut *self.report_conn().await?)
+            .await
+            .sql()?;
+        rows.iter()
+            .map(|r| {
+                Ok(EntryFeedback {
+                    entry: r.try_get("entry_id").sql()?,
+                    answered: count(r, "n")?,
+                    solved: count(r, "solved")?,
+                    not_solved: count(r, "not_solved")?,
+                    not_solved_rate: 0.0,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,204 @@
+//! The reporting queries, one SQL text for SQLite and PostgreSQL alike.
+//!
+//! Parameters: `$1` since (inclusive), `$2` until (exclusive), both Unix ms, and `$3` the
+//! desk (`''`: every desk), unless a query says otherwise. Sums are cast to BIGINT (on
+//! PostgreSQL a bigint sum is numeric); integer division of non-negative times gives the
+//! UTC day.
+
+use frontdesk_core::report::{HANDLING_CAP_MS, Measure};
+
+/// The tickets opened in the range (alias `t`).
+pub(super) const IN_RANGE: &str =
+    "t.opened_at >= $1 AND t.opened_at < $2 AND ($3 = '' OR t.desk = $3)";
+
+/// Ticket counts.
+pub(super) fn totals() -> String {
+    format!(
+        "SELECT COUNT(*) AS opened, \
+           CAST(COALESCE(SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS closed, \
+           CAST(COALESCE(SUM(CASE WHEN t.status = 'open' AND t.first_response_at IS NULL \
+             THEN 1 ELSE 0 END), 0) AS BIGINT) AS awaiting, \
+           CAST(COALESCE(SUM(CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS reopened \
+         FROM tickets t WHERE {IN_RANGE}"
+    )
+}
+
+/// Closed never-reopened tickets by one agent, and with at most one agent reply.
+pub(super) fn resolutions() -> String {
+    format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN x.agents = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single, \
+           CAST(COALESCE(SUM(CASE WHEN x.replies <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_touch \
+         FROM (SELECT \
+           (SELECT COUNT(DISTINCT e.actor_id) FROM ticket_events e WHERE e.ticket_id = t.id \
+              AND e.kind IN ('claimed', 'replied', 'closed')) AS agents, \
+           (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id \
+              AND e.kind = 'replied') AS replies \
+           FROM tickets t WHERE {IN_RANGE} AND t.status = 'closed' AND t.reopen_count = 0) x"
+    )
+}
+
+/// Survey answers grouped by (score, nps, ces).
+pub(super) fn surveys() -> String {
+    format!(
+        "SELECT s.score, s.nps, s.ces, COUNT(*) AS n FROM surveys s \
+         JOIN tickets t ON t.id = s.ticket_id WHERE {IN_RANGE} GROUP BY s.score, s.nps, s.ces"
+    )
+}
+
+/// `SELECT ms FROM …`: one value of the measure per ticket.
+pub(super) fn values(m: Measure) -> String {
+    match m {
+        Measure::FirstResponse => format!(
+            "SELECT t.first_response_at - t.opened_at AS ms FROM tickets t \
+             WHERE {IN_RANGE} AND t.first_response_at IS NOT NULL"
+        ),
+        Measure::Resolution => format!(
+            "SELECT t.closed_at - t.opened_at AS ms FROM tickets t \
+             WHERE {IN_RANGE} AND t.status = 'closed' AND t.closed_at IS NOT NULL"
+        ),
+        // Periods: `seg` counts the closes and reopens before an event, so a period's events
+        // and the close or reopen ending it share one `seg`.
+        Measure::AgentSpan => format!(
+            "WITH ev AS (SELECT e.ticket_id AS tid, e.kind AS kind, e.at AS at, \
+               COALESCE(SUM(CASE WHEN e.kind IN ('closed', 'reopened') THEN 1 ELSE 0 END) \
+                 OVER (PARTITION BY e.ticket_id ORDER BY e.id \
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seg \
+               FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id \
+               WHERE {IN_RANGE} AND t.status = 'closed' \
+                 AND e.kind IN ('claimed', 'replied', 'closed', 'reopened')), \
+             per AS (SELECT tid, \
+               MIN(CASE WHEN kind IN ('claimed', 'replied') THEN at END) AS st, \
+               MAX(CASE WHEN kind = 'closed' THEN at END) AS fin \
+               FROM ev GROUP BY tid, seg) \
+             SELECT CAST(SUM(CASE WHEN st IS NOT NULL AND fin IS NOT NULL THEN fin - st ELSE 0 END) \
+               AS BIGINT) AS ms \
+             FROM per GROUP BY tid HAVING MAX(CASE WHEN st IS NOT NULL THEN 1 ELSE 0 END) = 1"
+        ),
+        Measure::Handling => format!(
+            "WITH m AS (SELECT x.ticket_id AS tid, x.author AS author, x.at AS at, \
+               LAG(x.at) OVER (PARTITION BY x.ticket_id ORDER BY x.id) AS prev \
+               FROM tickets t JOIN messages x ON x.ticket_id = t.id \
+               WHERE {IN_RANGE} AND t.status = 'closed' AND x.author IN ('customer', 'agent')) \
+             SELECT CAST(SUM(CASE WHEN prev IS NULL OR at < prev THEN 0 \
+                 WHEN at - prev > {HANDLING_CAP_MS} THEN {HANDLING_CAP_MS} ELSE at - prev END) \
+               AS BIGINT) AS ms \
+             FROM m WHERE author = 'agent' GROUP BY tid"
+        ),
+    }
+}
+
+/// Count, sum, nearest-rank median and 90th percentile of a measure's values.
+pub(super) fn durations(m: Measure) -> String {
+    format!(
+        "WITH v AS ({}), \
+         r AS (SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n FROM v) \
+         SELECT COUNT(*) AS cnt, CAST(COALESCE(SUM(ms), 0) AS BIGINT) AS total, \
+           MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN ms END) AS p50, \
+           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r",
+        values(m)
+    )
+}
+
+/// Values per bar of `bounds`.
+pub(super) fn histogram(m: Measure, bounds: &[i64]) -> String {
+    let mut case = String::from("CASE");
+    for (i, b) in bounds.iter().enumerate() {
+        case.push_str(&format!(" WHEN ms < {b} THEN {i}"));
+    }
+    case.push_str(&format!(" ELSE {} END", bounds.len()));
+    format!(
+        "SELECT CAST({case} AS BIGINT) AS bar, COUNT(*) AS n FROM ({}) v GROUP BY 1",
+        values(m)
+    )
+}
+
+/// The bot's replies grouped by day, outcome, verdict and escalation. A reply escalated when
+/// the bot escalated it or a ticket of the customer (of the desk, opened before the end of the
+/// range) was opened within 24 h after it.
+pub(super) const BOT: &str = "SELECT d, outcome, fb, esc, COUNT(*) AS n FROM (\
+       SELECT CAST(r.at / 86400000 AS BIGINT) AS d, r.outcome AS outcome, \
+       COALESCE(r.feedback, '') AS fb, \
+       CAST(CASE WHEN r.outcome = 'escalated' OR EXISTS (SELECT 1 FROM tickets t \
+         WHERE t.customer_id = r.customer_id AND t.opened_at >= r.at \
+           AND t.opened_at < r.at + 86400000 AND t.opened_at < $2 \
+           AND ($3 = '' OR t.desk = $3)) THEN 1 ELSE 0 END AS BIGINT) AS esc \
+     FROM bot_replies r WHERE r.at >= $1 AND r.at < $2) x GROUP BY d, outcome, fb, esc";
+
+/// Tickets opened per day.
+pub(super) fn opened_days() -> String {
+    format!(
+        "SELECT CAST(t.opened_at / 86400000 AS BIGINT) AS d, COUNT(*) AS n FROM tickets t \
+         WHERE {IN_RANGE} GROUP BY 1"
+    )
+}
+
+/// Closes per day, of the desk's tickets.
+pub(super) const CLOSED_DAYS: &str = "SELECT CAST(e.at / 86400000 AS BIGINT) AS d, COUNT(*) AS n \
+     FROM ticket_events e WHERE e.kind = 'closed' AND e.at >= $1 AND e.at < $2 \
+       AND ($3 = '' OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = e.ticket_id AND t.desk = $3)) \
+     GROUP BY 1";
+
+/// Per agent: tickets claimed or replied on, replies, closes, and the time of the latest
+/// event with a name, over the tickets opened in the range.
+pub(super) fn agents() -> String {
+    format!(
+        "SELECT e.actor_id AS id, \
+           COUNT(DISTINCT CASE WHEN e.kind IN ('claimed', 'replied') THEN e.ticket_id END) AS tickets, \
+           CAST(SUM(CASE WHEN e.kind = 'replied' THEN 1 ELSE 0 END) AS BIGINT) AS replies, \
+           CAST(SUM(CASE WHEN e.kind = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closes, \
+           MAX(CASE WHEN e.actor_name IS NOT NULL THEN e.at END) AS named_at \
+         FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id \
+         WHERE {IN_RANGE} AND e.actor_id IS NOT NULL \
+           AND e.kind IN ('claimed', 'replied', 'closed') \
+         GROUP BY e.actor_id"
+    )
+}
+
+/// The named agent events at the times `$4`, `$5`, … (found through the `(kind, at)` index),
+/// of tickets opened in the range: where each agent's latest name is read.
+pub(super) fn agent_names(times: usize) -> String {
+    let list: Vec<String> = (0..times).map(|i| format!("${}", i + 4)).collect();
+    format!(
+        "SELECT e.actor_id AS id, e.actor_name AS name, e.at AS at, e.ticket_id AS tid, e.id AS eid \
+         FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+         WHERE e.kind IN ('claimed', 'replied', 'closed') AND e.at IN ({}) \
+           AND e.actor_id IS NOT NULL AND e.actor_name IS NOT NULL AND {IN_RANGE}",
+        list.join(", ")
+    )
+}
+
+/// Per agent: the first-response times of the tickets where they replied first.
+pub(super) fn agent_first_responses() -> String {
+    format!(
+        "WITH f AS (SELECT e.actor_id AS a, e.at - t.opened_at AS ms FROM tickets t \
+           JOIN ticket_events e ON e.id = (SELECT MIN(x.id) FROM ticket_events x \
+             WHERE x.ticket_id = t.id AND x.kind = 'replied' AND x.actor_id IS NOT NULL) \
+           WHERE {IN_RANGE}), \
+         r AS (SELECT a, ms, ROW_NUMBER() OVER (PARTITION BY a ORDER BY ms) AS rn, \
+           COUNT(*) OVER (PARTITION BY a) AS n FROM f) \
+         SELECT a, COUNT(*) AS cnt, CAST(SUM(ms) AS BIGINT) AS total, \
+           MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN ms END) AS p50, \
+           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r GROUP BY a"
+    )
+}
+
+/// Per assignee: answered surveys and the sum of their scores.
+pub(super) fn agent_csat() -> String {
+    format!(
+        "SELECT t.assignee_id AS a, COUNT(*) AS n, CAST(SUM(s.score) AS BIGINT) AS s \
+         FROM tickets t JOIN surveys s ON s.ticket_id = t.id \
+         WHERE {IN_RANGE} AND s.score IS NOT NULL AND t.assignee_id IS NOT NULL \
+         GROUP BY t.assignee_id"
+    )
+}
+
+/// The questions of gap replies, in order (`$1`, `$2` only).
+pub(super) const GAP_QUESTIONS: &str = "SELECT question FROM bot_replies \
+     WHERE at >= $1 AND at < $2 AND (outcome = 'escalated' OR feedback = 'not_solved') ORDER BY id";
+
+/// Answers and verdicts per entry (`$1`, `$2` only).
+pub(super) const ENTRIES: &str = "SELECT entry_id, COUNT(*) AS n, \
+       CAST(SUM(CASE WHEN feedback = 'solved' THEN 1 ELSE 0 END) AS BIGINT) AS solved, \
+       CAST(SUM(CASE WHEN feedback = 'not_solved' THEN 1 ELSE 0 END) AS BIGINT) AS not_solved \
+     FROM bot_replies WHERE at >= $1 AND at < $2 AND outcome = 'answered' \
+       AND entry_id IS NOT NULL GROUP BY entry_id";

@@ -1,0 +1,250 @@
+//! The reporting role in SQL gives the same report as the pure definition
+//! (`report::compute` over everything `report::load` reads), on one seeded history, on SQLite
+//! and PostgreSQL (when `FRONTDESK_TEST_POSTGRES_URL` names a server; required when `CI=true`).
+
+use frontdesk_core::report::{self, DAY_MS, Report, ReportRange};
+use frontdesk_core::*;
+use frontdesk_store::SqlStore;
+use frontdesk_store::testing::seed::{SeedSpec, seed};
+
+/// 2026-01-05 00:00 UTC.
+const START: i64 = 1_767_571_200_000;
+
+fn ranges() -> Vec<ReportRange> {
+    let day = |d: i64| Some(Timestamp(START + d * DAY_MS));
+    vec![
+        ReportRange::default(),
+        ReportRange {
+            since: day(10),
+            until: day(40),
+            desk: None,
+        },
+        ReportRange {
+            since: day(20),
+            until: day(27),
+            desk: Some("billing".into()),
+        },
+        ReportRange {
+            since: day(0),
+            until: None,
+            desk: Some("sales".into()),
+        },
+        // Nothing in it.
+        ReportRange {
+            since: day(400),
+            until: day(401),
+            desk: None,
+        },
+    ]
+}
+
+async fn both_paths_agree(store: SqlStore) {
+    let seeded = seed(
+        &store,
+        &SeedSpec {
+            tickets: 900,
+            start: START,
+            span_ms: 60 * DAY_MS,
+            seed: 13,
+        },
+    )
+    .await
+    .expect("seed");
+    assert_eq!(seeded.tickets, 900);
+    for range in ranges() {
+        let pure: Report = report::compute(&report::load(&store, &range).await.unwrap(), &range);
+        let sql = report::from_store(&store, &range).await.unwrap();
+        assert_eq!(sql, pure, "range {range:?}");
+        if range == ReportRange::default() {
+            // The history exercises every figure.
+            assert_eq!(pure.tickets_opened, 900);
+            assert!(pure.reopened > 10, "{}", pure.reopened);
+            assert!(pure.awaiting_first_response > 5);
+            assert!(pure.one_touch_resolution.unwrap() > 5.0);
+            assert!(pure.one_touch_resolution < pure.single_agent_resolution);
+            assert!(pure.nps.answered > 50 && pure.ces.answered > 50);
+            assert!(pure.bot_confirmed_rate.unwrap() > 0.0);
+            assert!(pure.bot_assumed_rate.unwrap() > 0.0);
+            assert!(pure.handling.count > 500 && pure.agent_span.count > 500);
+            assert_eq!(pure.agents.len(), 12);
+            assert!(!pure.gaps.is_empty() && !pure.worst_entries.is_empty());
+        }
+    }
+}
+
+/// A small history written through the Store's own API (the write paths the Engine uses):
+/// handovers between agents, a reopen, surveys with NPS and CES, bot verdicts.
+async fn written_through_the_api(store: &SqlStore) {
+    let min = |m: i64| Timestamp(START + m * 60_000);
+    let agents = [
+        Agent {
+            id: "telegram:1".into(),
+            name: "Alice".into(),
+        },
+        Agent {
+            id: "telegram:2".into(),
+            name: "Bob".into(),
+        },
+    ];
+    for i in 0..12i64 {
+        let base = i * 600;
+        let party = Party {
+            platform: Platform::telegram(),
+            user_id: format!("u{}", i % 5),
+            display_name: format!("C{i}"),
+            locale: None,
+            role: Role::Customer,
+        };
+        let ep = Endpoint::chat(Platform::telegram(), format!("u{}", i % 5));
+        let c = store.upsert_customer(&party, &ep, min(base)).await.unwrap();
+        let verdict = [Some(Feedback::Solved), Some(Feedback::NotSolved), None][i as usize % 3];
+        let r = store
+            .record_bot_reply(&NewBotReply {
+                customer: c.id,
+                question: ["Where is my parcel?", "refund", "where is my parcel"][i as usize % 3]
+                    .into(),
+                outcome: ReplyOutcome::Answered,
+                entry_id: Some(format!("e{}", i % 4)),
+                lang: Some("en".into()),
+                confidence: 0.7,
+                at: min(base),
+            })
+            .await
+            .unwrap();
+        if let Some(v) = verdict {
+            store
+                .set_bot_reply_feedback(r, c.id, v, min(base + 1))
+                .await
+                .unwrap();
+        }
+        if i % 4 == 3 {
+            continue; // deflected: no ticket
+        }
+        let say = |ticket, author, at| NewMessage {
+            customer: c.id,
+            ticket: Some(ticket),
+            author,
+            author_id: None,
+            author_name: "x".into(),
+            body: "text".into(),
+            attachments: vec![],
+            platform_msg: None,
+            at,
+        };
+        let t = store
+            .open_ticket(&NewTicket {
+                desk: ["support", "billing"][i as usize % 2].into(),
+                customer: c.id,
+                customer_endpoint: ep.clone(),
+                customer_name: c.display_name.clone(),
+                subject: "s".into(),
+                lang: "en".into(),
+                priority: Priority::Normal,
+                bot_tried: String::new(),
+                opened_at: min(base + 2),
+                transcript_since: min(base),
+            })
+            .await
+            .unwrap();
+        store
+            .record_message(&say(t.id, AuthorKind::Customer, min(base + 2)))
+            .await
+            .unwrap();
+        if i % 6 == 5 {
+            continue; // awaiting a first response
+        }
+        let a = &agents[i as usize % 2];
+        if i % 2 == 0 {
+            store.claim_ticket(t.id, a, min(base + 3)).await.unwrap();
+        }
+        for k in 0..(1 + i % 3) {
+            let at = min(base + 5 + 7 * k);
+            store.record_agent_reply(t.id, a, at).await.unwrap();
+            store
+                .record_message(&say(t.id, AuthorKind::Agent, at))
+                .await
+                .unwrap();
+            store
+                .record_message(&say(t.id, AuthorKind::Customer, min(base + 8 + 7 * k)))
+                .await
+                .unwrap();
+        }
+        store
+            .close_ticket(t.id, Some(a), min(base + 40))
+            .await
+            .unwrap();
+        store.survey_offered(t.id, min(base + 40)).await.unwrap();
+        if i % 5 == 1 {
+            // Reopened; the other agent answers and closes.
+            let b = &agents[(i as usize + 1) % 2];
+            store
+                .reopen_ticket(t.id, None, min(base + 100))
+                .await
+                .unwrap();
+            store
+                .record_agent_reply(t.id, b, min(base + 120))
+                .await
+                .unwrap();
+            store
+                .close_ticket(t.id, Some(b), min(base + 130))
+                .await
+                .unwrap();
+            store.survey_offered(t.id, min(base + 130)).await.unwrap();
+        }
+        if i % 3 != 2 {
+            store
+                .survey_score(t.id, 1 + i % 5, min(base + 141))
+                .await
+                .unwrap();
+            store
+                .survey_answer(t.id, SurveyQuestion::Nps, i % 11)
+                .await
+                .unwrap();
+            store
+                .survey_answer(t.id, SurveyQuestion::Ces, 1 + i % 7)
+                .await
+                .unwrap();
+        }
+    }
+    let range = ReportRange::default();
+    let pure = report::compute(&report::load(store, &range).await.unwrap(), &range);
+    assert_eq!(report::from_store(store, &range).await.unwrap(), pure);
+    assert!(pure.tickets_closed > 0 && pure.reopened > 0 && pure.nps.answered > 0);
+    assert!(pure.handling.count > 0 && pure.bot_confirmed_rate > Some(0.0));
+    let billing = ReportRange {
+        desk: Some("billing".into()),
+        ..ReportRange::default()
+    };
+    let pure = report::compute(&report::load(store, &billing).await.unwrap(), &billing);
+    assert_eq!(report::from_store(store, &billing).await.unwrap(), pure);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_report_of_a_history_written_through_the_api_equals_the_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    written_through_the_api(&SqlStore::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_report_of_a_history_written_through_the_api_equals_the_definition() {
+    let Some(url) = frontdesk_store::testing::fresh_postgres_database().await else {
+        return;
+    };
+    written_through_the_api(&SqlStore::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_report_equals_the_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    both_paths_agree(SqlStore::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_report_equals_the_definition() {
+    let Some(url) = frontdesk_store::testing::fresh_postgres_database().await else {
+        return;
+    };
+    both_paths_agree(SqlStore::connect(&url).await.unwrap()).await;
+}
