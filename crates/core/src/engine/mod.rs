@@ -28,6 +28,7 @@ mod payload;
 mod prepare;
 mod reachability;
 mod room;
+mod survey;
 mod take;
 mod unit;
 
