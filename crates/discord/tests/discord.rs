@@ -1,34 +1,25 @@
 //! The Discord adapter end to end: the real serenity client against the fake Discord server of
 //! `frontdesk-testkit`, the real Engine with the in-memory Store and the sample knowledge base.
 
-use frontdesk_testkit::{stop_signal, test_engine};
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
 use frontdesk_core::ports::*;
-use frontdesk_core::testing::MemoryStore;
+use support::Harness;
+
 use frontdesk_core::{
-    ChannelError, Endpoint, MessageKind, OutMessage, Platform, Router, Ticket, TicketFilter,
-    TicketStatus,
+    ChannelError, Endpoint, MessageKind, OutMessage, Platform, Ticket, TicketFilter, TicketStatus,
 };
 use frontdesk_discord::{DiscordAdapter, DiscordConfig, DiscordError};
 use frontdesk_testkit::discord::{FakeDiscord, Recorded, WAIT};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 const STAFF: u64 = 500;
 const SUPPORT: u64 = 501;
 const AGENT_ROLE: u64 = 600;
 const CUSTOMER: u64 = 42;
 const AGENT: u64 = 7;
-
-struct Harness {
-    fake: FakeDiscord,
-    store: Arc<MemoryStore>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), DiscordError>>>,
-}
 
 fn config(fake: &FakeDiscord) -> DiscordConfig {
     DiscordConfig {
@@ -44,39 +35,11 @@ fn config(fake: &FakeDiscord) -> DiscordConfig {
 
 async fn start() -> Harness {
     let fake = FakeDiscord::start().await;
-    let adapter = DiscordAdapter::new(config(&fake)).expect("adapter");
-    let store = MemoryStore::new();
-    let engine = test_engine(
-        "discord",
-        STAFF,
-        store.clone(),
-        Router::new().with(adapter.channel()),
-    );
-    let (tx, stop) = stop_signal();
-    let task = tokio::spawn(async move { adapter.run(engine, stop).await });
-    fake.wait_connected().await;
-    Harness {
-        fake,
-        store,
-        stop: Some(tx),
-        task: Some(task),
-    }
+    let config = config(&fake);
+    Harness::start(fake, config, STAFF).await
 }
 
 impl Harness {
-    async fn shutdown(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let r = tokio::time::timeout(WAIT, task)
-                .await
-                .expect("the adapter stops in time")
-                .expect("the adapter task did not panic");
-            assert!(r.is_ok(), "run ended with {r:?}");
-        }
-    }
-
     async fn dm(&self, user: u64, text: &str) -> Value {
         let m = self.fake.dm_message(user, text);
         self.fake.dispatch("MESSAGE_CREATE", m.clone()).await;

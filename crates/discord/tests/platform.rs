@@ -3,8 +3,9 @@
 //! *Manage Threads*, and agent-only commands that work without the Message Content intent.
 //! The real serenity client against the fake Discord of `frontdesk-testkit`.
 
-use std::sync::Arc;
 use std::time::Duration;
+
+mod support;
 
 use frontdesk_core::ports::*;
 use frontdesk_core::testing::MemoryStore;
@@ -13,8 +14,7 @@ use frontdesk_discord::{DiscordAdapter, DiscordConfig, DiscordError, ThreadMode}
 use frontdesk_testkit::discord::{FakeDiscord, GUILD_ID, WAIT};
 use frontdesk_testkit::{stop_signal, test_engine};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use support::Harness;
 
 const STAFF: u64 = 500;
 const AGENT_ROLE: u64 = 600;
@@ -37,47 +37,12 @@ fn config(fake: &FakeDiscord, thread: ThreadMode) -> DiscordConfig {
     }
 }
 
-struct Harness {
-    fake: FakeDiscord,
-    store: Arc<MemoryStore>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), DiscordError>>>,
-}
-
 async fn start_with(fake: FakeDiscord, thread: ThreadMode) -> Harness {
-    let adapter = DiscordAdapter::new(config(&fake, thread)).expect("adapter");
-    let store = MemoryStore::new();
-    let engine = test_engine(
-        "discord",
-        STAFF,
-        store.clone(),
-        Router::new().with(adapter.channel()),
-    );
-    let (tx, stop) = stop_signal();
-    let task = tokio::spawn(async move { adapter.run(engine, stop).await });
-    fake.wait_connected().await;
-    Harness {
-        fake,
-        store,
-        stop: Some(tx),
-        task: Some(task),
-    }
+    let config = config(&fake, thread);
+    Harness::start(fake, config, STAFF).await
 }
 
 impl Harness {
-    async fn shutdown(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let r = tokio::time::timeout(WAIT, task)
-                .await
-                .expect("the adapter stops in time")
-                .expect("the adapter task did not panic");
-            assert!(r.is_ok(), "run ended with {r:?}");
-        }
-    }
-
     async fn in_thread(&self, thread: u64, user: u64, text: &str) -> Value {
         let m = self.fake.thread_message(thread, user, &[AGENT_ROLE], text);
         self.fake.dispatch("MESSAGE_CREATE", m.clone()).await;
