@@ -67,13 +67,23 @@ impl Unit<'_> {
             _ => None,
         };
         let lang = self.pick_language(&customer, msg);
+        let flood_limit = self.e.cfg.conversation.flood_messages_per_minute;
         if let Content::Text(t) = &msg.content {
             let t = t.trim();
             let asks = !matches!(
                 customer.state,
                 ConversationState::InTicket { .. } | ConversationState::SurveyComment { .. }
             );
-            if asks && !t.is_empty() && !t.starts_with('/') && typed_score(t).is_none() {
+            // Not for a message the flood limit will leave unanswered: a flood costs no search.
+            if asks
+                && !t.is_empty()
+                && !t.starts_with('/')
+                && typed_score(t).is_none()
+                && self
+                    .e
+                    .flood
+                    .allows(&flood_key(msg), sent_at(msg, now), flood_limit)
+            {
                 self.prepared = Some(self.e.prepare(t, &lang));
             }
         }
@@ -102,9 +112,11 @@ impl Unit<'_> {
 
         self.remember_language(&mut customer, &lang).await?;
 
-        let key = format!("{}:{}", msg.from.platform, msg.from.user_id);
-        let limit = self.e.cfg.conversation.flood_messages_per_minute;
-        match self.e.flood.check(&key, sent_at(msg, now), limit) {
+        match self
+            .e
+            .flood
+            .check(&flood_key(msg), sent_at(msg, now), flood_limit)
+        {
             Flood::Ok => {}
             Flood::Warn => {
                 warn!("flood limit reached: messages are recorded, not answered");
@@ -703,6 +715,11 @@ impl Unit<'_> {
         msg.attachments = files.to_vec();
         self.post_to_room(t, Delivery::Send(msg)).await
     }
+}
+
+/// Whose messages the flood limit counts together.
+fn flood_key(msg: &Inbound) -> String {
+    format!("{}:{}", msg.from.platform, msg.from.user_id)
 }
 
 /// When the customer sent `msg`, for the flood limit: the platform's date when it gives one

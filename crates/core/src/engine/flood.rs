@@ -23,6 +23,16 @@ pub(super) enum Flood {
 }
 
 impl FloodGuard {
+    /// Whether one more message sent at `at` would be within the limit (counts nothing).
+    pub(super) fn allows(&self, key: &str, at: Timestamp, limit: usize) -> bool {
+        if limit == 0 {
+            return true;
+        }
+        let t = at.millis();
+        let map = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).map_or(0, |q| in_minute(q, t)) < limit
+    }
+
     /// Counts a message sent at `at` (not necessarily after the ones before: a backlog is
     /// handed over in order, retries are not) against the messages of the minute before it.
     pub(super) fn check(&self, key: &str, at: Timestamp, limit: usize) -> Flood {
@@ -42,13 +52,17 @@ impl FloodGuard {
         while q.front().is_some_and(|&x| latest - x >= 60_000) {
             q.pop_front();
         }
-        let in_minute = q.iter().filter(|&&x| x <= t && t - x < 60_000).count();
-        match in_minute.cmp(&(limit + 1)) {
+        match in_minute(q, t).cmp(&(limit + 1)) {
             std::cmp::Ordering::Less => Flood::Ok,
             std::cmp::Ordering::Equal => Flood::Warn,
             std::cmp::Ordering::Greater => Flood::Quiet,
         }
     }
+}
+
+/// How many of `q`'s messages were sent in the minute up to `t` (inclusive).
+fn in_minute(q: &VecDeque<i64>, t: i64) -> usize {
+    q.iter().filter(|&&x| x <= t && t - x < 60_000).count()
 }
 
 #[cfg(test)]
@@ -72,6 +86,8 @@ mod tests {
             .map(|i| g.check("b", Timestamp(1_000_000 + i * 100), 20))
             .collect();
         assert!(got[..20].iter().all(|f| *f == Flood::Ok));
+        assert!(!g.allows("b", Timestamp(1_000_000 + 2_000), 20));
+        assert!(g.allows("a", Timestamp(25 * 60_000), 20));
         assert_eq!(got[20], Flood::Warn);
         assert_eq!(got[21], Flood::Quiet);
         // A minute after the burst, messages are answered again.

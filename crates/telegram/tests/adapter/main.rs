@@ -106,6 +106,14 @@ async fn open_ticket(tg: &FakeTelegram, user: i64, text: &str) -> (i64, serde_js
     (topic.result["message_thread_id"].as_i64().unwrap(), update)
 }
 
+/// Waits for the ticket summary the bot posts in topic `thread`.
+async fn summary_in(tg: &FakeTelegram, thread: i64) -> Request {
+    tg.wait_for(|r| {
+        r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "New ticket")
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scripted_customer_and_agent() {
     let tg = FakeTelegram::start().await;
@@ -347,10 +355,7 @@ async fn a_restart_mid_ticket_resumes_from_the_stored_offset() {
     let store = MemoryStore::new();
     let bot = Bot::start(&tg, store.clone());
     let (thread, question) = open_ticket(&tg, ANN, "I want to talk to a person").await;
-    tg.wait_for(|r| {
-        r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "New ticket")
-    })
-    .await;
+    summary_in(&tg, thread).await;
     tg.wait_until_confirmed().await;
     bot.stop().await;
 
@@ -439,11 +444,7 @@ async fn customer_markup_arrives_escaped() {
 
     // Markup in the question that opens the ticket: escaped in the summary.
     let (thread, _) = open_ticket(&tg, ANN, &format!("talk to a person {evil}")).await;
-    let summary = tg
-        .wait_for(|r| {
-            r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "New ticket")
-        })
-        .await;
+    let summary = summary_in(&tg, thread).await;
     assert_eq!(summary.parse_mode(), Some("HTML"));
     let text = summary.text().unwrap();
     assert!(text.contains(shown), "{text}");
@@ -537,10 +538,7 @@ async fn a_refused_topic_is_reported_and_opened_by_the_next_tick() {
     }
     let topic = tg.wait_for(|r| r.is("createForumTopic") && r.ok).await;
     let thread = topic.result["message_thread_id"].as_i64().unwrap();
-    tg.wait_for(|r| {
-        r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "New ticket")
-    })
-    .await;
+    summary_in(&tg, thread).await;
     bot.stop().await;
 }
 
@@ -550,10 +548,7 @@ async fn a_slow_desk_does_not_hold_up_other_customers() {
     let store = MemoryStore::new();
     let bot = Bot::start(&tg, store.clone());
     let (thread, _) = open_ticket(&tg, ANN, "I want to talk to a person").await;
-    tg.wait_for(|r| {
-        r.is("sendMessage") && r.thread_id() == Some(thread) && text_has(r, "New ticket")
-    })
-    .await;
+    summary_in(&tg, thread).await;
     tg.wait_until_confirmed().await;
     let relayed = |s: &'static str| {
         move |r: &Request| {
