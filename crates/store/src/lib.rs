@@ -337,6 +337,7 @@ impl SqlStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        report::facts::rebuild_if_pending(&mut *pool.acquire().await.sql()?).await?;
         info!(?backend, "store ready");
         Ok(SqlStore {
             pool,
@@ -426,17 +427,16 @@ impl SqlStore {
         }
     }
 
-    async fn event_on<'c, E>(
-        exec: E,
+    /// Records an event on a ticket's timeline and updates the ticket's report facts, on
+    /// `conn` (a transaction: both or neither).
+    async fn event_on(
+        conn: &mut AnyConnection,
         id: TicketId,
         kind: EventKind,
         actor: Option<&Agent>,
         detail: &str,
         now: Timestamp,
-    ) -> StoreResult<()>
-    where
-        E: sqlx::Executor<'c, Database = sqlx::Any>,
-    {
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO ticket_events (ticket_id, kind, actor_id, actor_name, detail, at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -447,10 +447,10 @@ impl SqlStore {
         .bind(actor.map(|a| a.name.clone()))
         .bind(detail)
         .bind(now.0)
-        .execute(exec)
+        .execute(&mut *conn)
         .await
         .sql()?;
-        Ok(())
+        report::facts::on_event(conn, id, kind, actor.map(|a| a.id.as_str()), now).await
     }
 
     /// Runs `update` on one ticket and, when it changed the row, records `kind` on the

@@ -17,6 +17,8 @@ impl MessageStore for SqlStore {
             Some((p, id)) => (Some(p.as_str().to_owned()), Some(id.clone())),
             None => (None, None),
         };
+        let mut conn = self.conn().await?;
+        let mut tx = conn.atomic().await?;
         let row = sqlx::query(
             "INSERT INTO messages (customer_id, ticket_id, author, author_id, author_name, body, \
              attachments, platform, platform_msg_id, at) \
@@ -33,11 +35,18 @@ impl MessageStore for SqlStore {
         .bind(platform)
         .bind(pid)
         .bind(m.at.0)
-        .fetch_optional(&mut *self.conn().await?)
+        .fetch_optional(&mut *tx)
         .await
         .sql()?;
         match row {
-            Some(r) => Ok(Some(MessageId(r.try_get("id").sql()?))),
+            Some(r) => {
+                let id = MessageId(r.try_get("id").sql()?);
+                if let Some(t) = m.ticket {
+                    crate::report::facts::on_message(&mut tx, t, m.author, m.at).await?;
+                }
+                tx.commit().await.sql()?;
+                Ok(Some(id))
+            }
             None => {
                 debug!("duplicate platform message ignored");
                 Ok(None)

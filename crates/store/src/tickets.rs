@@ -61,6 +61,7 @@ impl TicketStore for SqlStore {
         .execute(&mut *tx)
         .await
         .sql()?;
+        crate::report::facts::rebuild(&mut tx, Some(ticket.id)).await?;
         SqlStore::event_on(
             &mut *tx,
             ticket.id,
@@ -159,7 +160,10 @@ impl TicketStore for SqlStore {
         detail: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
-        SqlStore::event_on(&mut *self.conn().await?, id, kind, actor, detail, now).await
+        let mut conn = self.conn().await?;
+        let mut tx = conn.atomic().await?;
+        SqlStore::event_on(&mut tx, id, kind, actor, detail, now).await?;
+        tx.commit().await.sql()
     }
 
     async fn ticket_events(&self, id: TicketId) -> StoreResult<Vec<TicketEvent>> {

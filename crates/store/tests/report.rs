@@ -217,6 +217,45 @@ async fn written_through_the_api(store: &SqlStore) {
     };
     let pure = report::compute(&report::load(store, &billing).await.unwrap(), &billing);
     assert_eq!(report::from_store(store, &billing).await.unwrap(), pure);
+
+    // The facts kept by each write are the facts built from the timelines and transcripts.
+    let kept = facts(store).await;
+    assert!(kept.iter().any(|f| f.contains("multi 1")), "{kept:?}");
+    store.rebuild_report_facts().await.unwrap();
+    assert_eq!(facts(store).await, kept);
+}
+
+/// Every ticket's report facts, one line per ticket.
+async fn facts(store: &SqlStore) -> Vec<String> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT id, agent_replies, first_agent, multi_agent, first_replier, first_reply_at, \
+         acted, span_ms, span_start, handling_ms, last_msg_at FROM tickets ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| {
+            let i = |c: &str| r.try_get::<Option<i64>, _>(c).unwrap();
+            let s = |c: &str| r.try_get::<Option<String>, _>(c).unwrap();
+            format!(
+                "#{:?} replies {:?} first {:?} multi {} replier {:?} at {:?} acted {:?} \
+                 span {:?} start {:?} handling {:?} last {:?}",
+                i("id"),
+                i("agent_replies"),
+                s("first_agent"),
+                i("multi_agent").unwrap_or(-1),
+                s("first_replier"),
+                i("first_reply_at"),
+                i("acted"),
+                i("span_ms"),
+                i("span_start"),
+                i("handling_ms"),
+                i("last_msg_at"),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 
 use crate::{AnyQuery, Backend, Sql, SqlStore, sql};
 
+pub(crate) mod facts;
 mod queries;
 
 /// `q` with the range bound as `$1` since, `$2` until and, with `desk`, `$3` the desk.
@@ -56,6 +57,16 @@ fn day_entry(days: &mut BTreeMap<i64, Day>, d: i64) -> &mut Day {
 }
 
 impl SqlStore {
+    /// Builds every ticket's report facts afresh from the timelines and transcripts (they are
+    /// kept up to date by every write; this is for repairs after editing the database by
+    /// hand). Runs in one transaction.
+    pub async fn rebuild_report_facts(&self) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = conn.atomic().await?;
+        facts::rebuild(&mut tx, None).await?;
+        tx.commit().await.sql()
+    }
+
     /// A connection for reporting queries (on PostgreSQL with JIT off: compiling these
     /// one-off aggregates costs more than running them).
     async fn report_conn(&self) -> StoreResult<crate::Conn<'_>> {
@@ -95,15 +106,10 @@ impl ReportStore for SqlStore {
             closed: count(r, "closed")?,
             awaiting_first_response: count(r, "awaiting")?,
             reopened: count(r, "reopened")?,
+            single_agent: count(r, "single")?,
+            one_touch: count(r, "one_touch")?,
             ..TicketTotals::default()
         };
-        let rows = self
-            .report_rows(queries::resolutions(), range, true)
-            .await?;
-        if let Some(r) = rows.first() {
-            t.single_agent = count(r, "single")?;
-            t.one_touch = count(r, "one_touch")?;
-        }
         for r in self.report_rows(queries::surveys(), range, true).await? {
             let n = count(&r, "n")?;
             let s = &mut t.surveys;

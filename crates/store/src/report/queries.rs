@@ -5,35 +5,27 @@
 //! PostgreSQL a bigint sum is numeric); integer division of non-negative times gives the
 //! UTC day.
 
-use frontdesk_core::report::{HANDLING_CAP_MS, Measure};
+use frontdesk_core::report::Measure;
 
 /// The tickets opened in the range (alias `t`).
 pub(super) const IN_RANGE: &str =
     "t.opened_at >= $1 AND t.opened_at < $2 AND ($3 = '' OR t.desk = $3)";
 
-/// Ticket counts.
+/// Ticket counts, and the closed never-reopened tickets by one agent and with at most one
+/// agent reply (from the ticket's report facts).
 pub(super) fn totals() -> String {
     format!(
         "SELECT COUNT(*) AS opened, \
            CAST(COALESCE(SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS closed, \
            CAST(COALESCE(SUM(CASE WHEN t.status = 'open' AND t.first_response_at IS NULL \
              THEN 1 ELSE 0 END), 0) AS BIGINT) AS awaiting, \
-           CAST(COALESCE(SUM(CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS reopened \
+           CAST(COALESCE(SUM(CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS reopened, \
+           CAST(COALESCE(SUM(CASE WHEN t.status = 'closed' AND t.reopen_count = 0 \
+             AND t.first_agent IS NOT NULL AND t.multi_agent = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             AS single, \
+           CAST(COALESCE(SUM(CASE WHEN t.status = 'closed' AND t.reopen_count = 0 \
+             AND t.agent_replies <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_touch \
          FROM tickets t WHERE {IN_RANGE}"
-    )
-}
-
-/// Closed never-reopened tickets by one agent, and with at most one agent reply.
-pub(super) fn resolutions() -> String {
-    format!(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN x.agents = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single, \
-           CAST(COALESCE(SUM(CASE WHEN x.replies <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_touch \
-         FROM (SELECT \
-           (SELECT COUNT(DISTINCT e.actor_id) FROM ticket_events e WHERE e.ticket_id = t.id \
-              AND e.kind IN ('claimed', 'replied', 'closed')) AS agents, \
-           (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id \
-              AND e.kind = 'replied') AS replies \
-           FROM tickets t WHERE {IN_RANGE} AND t.status = 'closed' AND t.reopen_count = 0) x"
     )
 }
 
@@ -56,33 +48,13 @@ pub(super) fn values(m: Measure) -> String {
             "SELECT t.closed_at - t.opened_at AS ms FROM tickets t \
              WHERE {IN_RANGE} AND t.status = 'closed' AND t.closed_at IS NOT NULL"
         ),
-        // Periods: `seg` counts the closes and reopens before an event, so a period's events
-        // and the close or reopen ending it share one `seg`.
         Measure::AgentSpan => format!(
-            "WITH ev AS (SELECT e.ticket_id AS tid, e.kind AS kind, e.at AS at, \
-               COALESCE(SUM(CASE WHEN e.kind IN ('closed', 'reopened') THEN 1 ELSE 0 END) \
-                 OVER (PARTITION BY e.ticket_id ORDER BY e.id \
-                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seg \
-               FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id \
-               WHERE {IN_RANGE} AND t.status = 'closed' \
-                 AND e.kind IN ('claimed', 'replied', 'closed', 'reopened')), \
-             per AS (SELECT tid, \
-               MIN(CASE WHEN kind IN ('claimed', 'replied') THEN at END) AS st, \
-               MAX(CASE WHEN kind = 'closed' THEN at END) AS fin \
-               FROM ev GROUP BY tid, seg) \
-             SELECT CAST(SUM(CASE WHEN st IS NOT NULL AND fin IS NOT NULL THEN fin - st ELSE 0 END) \
-               AS BIGINT) AS ms \
-             FROM per GROUP BY tid HAVING MAX(CASE WHEN st IS NOT NULL THEN 1 ELSE 0 END) = 1"
+            "SELECT t.span_ms AS ms FROM tickets t \
+             WHERE {IN_RANGE} AND t.status = 'closed' AND t.acted = 1"
         ),
         Measure::Handling => format!(
-            "WITH m AS (SELECT x.ticket_id AS tid, x.author AS author, x.at AS at, \
-               LAG(x.at) OVER (PARTITION BY x.ticket_id ORDER BY x.id) AS prev \
-               FROM tickets t JOIN messages x ON x.ticket_id = t.id \
-               WHERE {IN_RANGE} AND t.status = 'closed' AND x.author IN ('customer', 'agent')) \
-             SELECT CAST(SUM(CASE WHEN prev IS NULL OR at < prev THEN 0 \
-                 WHEN at - prev > {HANDLING_CAP_MS} THEN {HANDLING_CAP_MS} ELSE at - prev END) \
-               AS BIGINT) AS ms \
-             FROM m WHERE author = 'agent' GROUP BY tid"
+            "SELECT t.handling_ms AS ms FROM tickets t \
+             WHERE {IN_RANGE} AND t.status = 'closed' AND t.handling_ms IS NOT NULL"
         ),
     }
 }
@@ -170,10 +142,8 @@ pub(super) fn agent_names(times: usize) -> String {
 /// Per agent: the first-response times of the tickets where they replied first.
 pub(super) fn agent_first_responses() -> String {
     format!(
-        "WITH f AS (SELECT e.actor_id AS a, e.at - t.opened_at AS ms FROM tickets t \
-           JOIN ticket_events e ON e.id = (SELECT MIN(x.id) FROM ticket_events x \
-             WHERE x.ticket_id = t.id AND x.kind = 'replied' AND x.actor_id IS NOT NULL) \
-           WHERE {IN_RANGE}), \
+        "WITH f AS (SELECT t.first_replier AS a, t.first_reply_at - t.opened_at AS ms \
+           FROM tickets t WHERE {IN_RANGE} AND t.first_replier IS NOT NULL), \
          r AS (SELECT a, ms, ROW_NUMBER() OVER (PARTITION BY a ORDER BY ms) AS rn, \
            COUNT(*) OVER (PARTITION BY a) AS n FROM f) \
          SELECT a, COUNT(*) AS cnt, CAST(SUM(ms) AS BIGINT) AS total, \

@@ -444,6 +444,7 @@ pub async fn seed(store: &SqlStore, spec: &SeedSpec) -> StoreResult<Seeded> {
             .await
             .sql()?;
     }
+    crate::report::facts::rebuild(&mut tx, None).await?;
     tx.commit().await.sql()?;
     sqlx::raw_sql("ANALYZE").execute(&mut *conn).await.sql()?;
     Ok(out)

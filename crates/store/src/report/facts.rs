@@ -1,0 +1,200 @@
+//! Per-ticket report facts: what the reports would otherwise recompute from every event and
+//! message of every ticket, kept on the ticket's row as the timeline and transcript grow, so a
+//! report reads one row per ticket.
+//!
+//! The columns (migration `0005_ticket_facts.sql`), each with the definition of
+//! [`frontdesk_core::report::parts_of`]:
+//! - `agent_replies`: `replied` events;
+//! - `first_agent`, `multi_agent`: the first agent who claimed, replied or closed, and whether
+//!   another one did too (single-agent resolution);
+//! - `first_replier`, `first_reply_at`: the first agent reply with an agent (per-agent
+//!   first-response time);
+//! - `acted`, `span_ms`, `span_start`: whether an agent claimed or replied, the agent span of
+//!   the periods closed so far and the start of the one still open (a reopen drops it);
+//! - `handling_ms`, `last_msg_at`: the handling time so far (per agent message, the time since
+//!   the message before it, capped) and the time of the ticket's last customer or agent message.
+//!
+//! Kept up to date in the transaction of each write ([`on_event`], [`on_message`]); built from
+//! the timeline and transcript by [`rebuild`] (after the migration, on the first start, and by
+//! the seeding tool). The store's report tests assert both ways give the figures of the pure
+//! definition.
+
+use frontdesk_core::report::HANDLING_CAP_MS;
+use frontdesk_core::*;
+use sqlx::AnyConnection;
+
+use crate::{Sql, sql};
+
+/// The cursor that says whether the facts are built (`rebuild` after the migration).
+const CURSOR: &str = "report.facts";
+
+/// Updates the facts of ticket `id` for an event just recorded.
+pub(crate) async fn on_event(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    kind: EventKind,
+    actor: Option<&str>,
+    at: Timestamp,
+) -> StoreResult<()> {
+    // `$1` ticket, `$2` actor, `$3` time. Every right-hand side reads the row before the update.
+    const AGENTS: &str = "multi_agent = CASE WHEN $2 IS NOT NULL AND first_agent IS NOT NULL \
+           AND first_agent <> $2 THEN 1 ELSE multi_agent END, \
+         first_agent = COALESCE(first_agent, $2)";
+    let q = match kind {
+        EventKind::Claimed => {
+            sql!(
+                "UPDATE tickets SET acted = 1, span_start = COALESCE(span_start, $3), {AGENTS} WHERE id = $1"
+            )
+        }
+        EventKind::Replied => sql!(
+            "UPDATE tickets SET acted = 1, span_start = COALESCE(span_start, $3), \
+               agent_replies = agent_replies + 1, \
+               first_replier = CASE WHEN first_reply_at IS NULL AND $2 IS NOT NULL THEN $2 \
+                 ELSE first_replier END, \
+               first_reply_at = CASE WHEN first_reply_at IS NULL AND $2 IS NOT NULL THEN $3 \
+                 ELSE first_reply_at END, \
+               {AGENTS} WHERE id = $1"
+        ),
+        EventKind::Closed => sql!(
+            "UPDATE tickets SET span_ms = span_ms + COALESCE($3 - span_start, 0), \
+               span_start = NULL, {AGENTS} WHERE id = $1"
+        ),
+        EventKind::Reopened => {
+            sqlx::query("UPDATE tickets SET span_start = NULL WHERE id = $1")
+                .bind(id.0)
+                .execute(conn)
+                .await
+                .sql()?;
+            return Ok(());
+        }
+        _ => return Ok(()),
+    };
+    sqlx::query(q)
+        .bind(id.0)
+        .bind(actor.map(str::to_owned))
+        .bind(at.0)
+        .execute(conn)
+        .await
+        .sql()?;
+    Ok(())
+}
+
+/// Updates the facts of ticket `id` for a message just recorded on it.
+pub(crate) async fn on_message(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    author: AuthorKind,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let q = match author {
+        AuthorKind::Agent => sql!(
+            "UPDATE tickets SET handling_ms = COALESCE(handling_ms, 0) + CASE \
+               WHEN last_msg_at IS NULL OR $2 < last_msg_at THEN 0 \
+               WHEN $2 - last_msg_at > {HANDLING_CAP_MS} THEN {HANDLING_CAP_MS} \
+               ELSE $2 - last_msg_at END, \
+               last_msg_at = $2 WHERE id = $1"
+        ),
+        AuthorKind::Customer => sql!("UPDATE tickets SET last_msg_at = $2 WHERE id = $1"),
+        _ => return Ok(()),
+    };
+    sqlx::query(q)
+        .bind(id.0)
+        .bind(at.0)
+        .execute(conn)
+        .await
+        .sql()?;
+    Ok(())
+}
+
+/// The statements that build the facts from the timeline and transcript, of one ticket or of
+/// every ticket.
+fn rebuild_statements(ticket: Option<TicketId>) -> [String; 2] {
+    let only = |col: &str| match ticket {
+        Some(t) => format!(" AND {col} = {}", t.0),
+        None => String::new(),
+    };
+    let (on_events, on_messages) = (only("e.ticket_id"), only("x.ticket_id"));
+    let events = format!(
+        "WITH ev AS (SELECT e.ticket_id AS tid, e.id AS eid, e.kind AS kind, \
+           e.actor_id AS actor, e.at AS at, \
+           COALESCE(SUM(CASE WHEN e.kind IN ('closed', 'reopened') THEN 1 ELSE 0 END) \
+             OVER (PARTITION BY e.ticket_id ORDER BY e.id \
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seg \
+           FROM ticket_events e \
+           WHERE e.kind IN ('claimed', 'replied', 'closed', 'reopened'){on_events}), \
+         per AS (SELECT tid, seg, \
+           MIN(CASE WHEN kind IN ('claimed', 'replied') THEN at END) AS st, \
+           MAX(CASE WHEN kind = 'closed' THEN at END) AS fin, \
+           MAX(CASE WHEN kind IN ('closed', 'reopened') THEN 1 ELSE 0 END) AS ended \
+           FROM ev GROUP BY tid, seg), \
+         spans AS (SELECT p.tid AS tid, \
+           CAST(SUM(CASE WHEN p.st IS NOT NULL AND p.fin IS NOT NULL THEN p.fin - p.st ELSE 0 END) \
+             AS BIGINT) AS span_ms, \
+           MAX(CASE WHEN p.st IS NOT NULL THEN 1 ELSE 0 END) AS acted, \
+           MAX(CASE WHEN p.ended = 0 THEN p.st END) AS span_start FROM per p GROUP BY p.tid), \
+         who AS (SELECT tid, \
+           CAST(SUM(CASE WHEN kind = 'replied' THEN 1 ELSE 0 END) AS BIGINT) AS replies, \
+           MIN(CASE WHEN kind <> 'reopened' AND actor IS NOT NULL THEN eid END) AS first_eid, \
+           COUNT(DISTINCT CASE WHEN kind <> 'reopened' THEN actor END) AS agents, \
+           MIN(CASE WHEN kind = 'replied' AND actor IS NOT NULL THEN eid END) AS reply_eid \
+           FROM ev GROUP BY tid), \
+         f AS (SELECT w.tid AS tid, w.replies AS replies, w.agents AS agents, \
+           a.actor_id AS first_agent, r.actor_id AS first_replier, r.at AS first_reply_at, \
+           s.span_ms AS span_ms, s.acted AS acted, s.span_start AS span_start \
+           FROM who w JOIN spans s ON s.tid = w.tid \
+           LEFT JOIN ticket_events a ON a.id = w.first_eid \
+           LEFT JOIN ticket_events r ON r.id = w.reply_eid) \
+         UPDATE tickets SET agent_replies = f.replies, first_agent = f.first_agent, \
+           multi_agent = CASE WHEN f.agents > 1 THEN 1 ELSE 0 END, \
+           first_replier = f.first_replier, first_reply_at = f.first_reply_at, \
+           span_ms = f.span_ms, acted = f.acted, span_start = f.span_start \
+         FROM f WHERE tickets.id = f.tid"
+    );
+    let messages = format!(
+        "WITH m AS (SELECT x.ticket_id AS tid, x.id AS mid, x.author AS author, x.at AS at, \
+           LAG(x.at) OVER (PARTITION BY x.ticket_id ORDER BY x.id) AS prev \
+           FROM messages x \
+           WHERE x.ticket_id IS NOT NULL AND x.author IN ('customer', 'agent'){on_messages}), \
+         h AS (SELECT tid, CAST(SUM(CASE WHEN author <> 'agent' THEN NULL \
+             WHEN prev IS NULL OR at < prev THEN 0 \
+             WHEN at - prev > {HANDLING_CAP_MS} THEN {HANDLING_CAP_MS} ELSE at - prev END) \
+             AS BIGINT) AS handling, MAX(mid) AS last_mid FROM m GROUP BY tid), \
+         f AS (SELECT h.tid AS tid, h.handling AS handling, l.at AS last_at \
+           FROM h JOIN messages l ON l.id = h.last_mid) \
+         UPDATE tickets SET handling_ms = f.handling, last_msg_at = f.last_at \
+         FROM f WHERE tickets.id = f.tid"
+    );
+    [events, messages]
+}
+
+/// Builds the facts of one ticket (`Some`) or of every ticket from its timeline and
+/// transcript.
+pub(crate) async fn rebuild(conn: &mut AnyConnection, ticket: Option<TicketId>) -> StoreResult<()> {
+    for q in rebuild_statements(ticket) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(q))
+            .execute(&mut *conn)
+            .await
+            .sql()?;
+    }
+    Ok(())
+}
+
+/// Builds every ticket's facts once after the migration that added them: the migration sets
+/// the cursor to `rebuild`, and of several replicas starting at once one takes it.
+pub(crate) async fn rebuild_if_pending(conn: &mut AnyConnection) -> StoreResult<()> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.sql()?;
+    let taken =
+        sqlx::query("UPDATE cursors SET value = 'built' WHERE name = $1 AND value = 'rebuild'")
+            .bind(CURSOR)
+            .execute(&mut *tx)
+            .await
+            .sql()?
+            .rows_affected()
+            == 1;
+    if taken {
+        tracing::info!("building the per-ticket report facts of the existing tickets");
+        rebuild(&mut *tx, None).await?;
+    }
+    tx.commit().await.sql()?;
+    Ok(())
+}
