@@ -11,8 +11,11 @@ use crate::{Sql, SqlStore, sql};
 impl FeedbackStore for SqlStore {
     async fn record_bot_reply(&self, r: &NewBotReply) -> StoreResult<BotReplyId> {
         let row = sqlx::query(
-            "INSERT INTO bot_replies (customer_id, question, outcome, entry_id, lang, confidence, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO bot_replies (customer_id, question, outcome, entry_id, lang, confidence, at, \
+               next_ticket_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT MIN(t.opened_at) FROM tickets t \
+               WHERE t.customer_id = $1 AND t.opened_at >= $7 AND t.opened_at < $7 + 86400000)) \
+             RETURNING id",
         )
         .bind(r.customer.0)
         .bind(r.question.as_str())

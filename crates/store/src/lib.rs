@@ -450,7 +450,7 @@ impl SqlStore {
         .execute(&mut *conn)
         .await
         .sql()?;
-        report::facts::on_event(conn, id, kind, actor.map(|a| a.id.as_str()), now).await
+        report::facts::on_event(conn, id, kind, actor, now).await
     }
 
     /// Runs `update` on one ticket and, when it changed the row, records `kind` on the

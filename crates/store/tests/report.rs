@@ -221,6 +221,10 @@ async fn written_through_the_api(store: &SqlStore) {
     // The facts kept by each write are the facts built from the timelines and transcripts.
     let kept = facts(store).await;
     assert!(kept.iter().any(|f| f.contains("multi 1")), "{kept:?}");
+    assert!(
+        kept.iter().any(|f| f.contains("next ticket Some")),
+        "{kept:?}"
+    );
     store.rebuild_report_facts().await.unwrap();
     assert_eq!(facts(store).await, kept);
 }
@@ -235,6 +239,39 @@ async fn facts(store: &SqlStore) -> Vec<String> {
     .fetch_all(store.pool())
     .await
     .unwrap();
+    let replies = sqlx::query("SELECT id, next_ticket_at FROM bot_replies ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    let replies = replies.iter().map(|r| {
+        let id: i64 = r.try_get("id").unwrap();
+        let next: Option<i64> = r.try_get("next_ticket_at").unwrap();
+        format!("reply {id} next ticket {next:?}")
+    });
+    let agents = sqlx::query(
+        "SELECT ticket_id, actor_id, desk, opened_at, touched, replies, closes, named_at, name \
+         FROM ticket_agents ORDER BY ticket_id, actor_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let agents = agents.iter().map(|r| {
+        let i = |c: &str| r.try_get::<Option<i64>, _>(c).unwrap();
+        let s = |c: &str| r.try_get::<Option<String>, _>(c).unwrap();
+        format!(
+            "agent #{:?} {:?} {:?} opened {:?} touched {:?} replies {:?} closes {:?} \
+             named {:?} {:?}",
+            i("ticket_id"),
+            s("actor_id"),
+            s("desk"),
+            i("opened_at"),
+            i("touched"),
+            i("replies"),
+            i("closes"),
+            i("named_at"),
+            s("name"),
+        )
+    });
     rows.iter()
         .map(|r| {
             let i = |c: &str| r.try_get::<Option<i64>, _>(c).unwrap();
@@ -255,6 +292,8 @@ async fn facts(store: &SqlStore) -> Vec<String> {
                 i("last_msg_at"),
             )
         })
+        .chain(replies)
+        .chain(agents)
         .collect()
 }
 

@@ -12,14 +12,16 @@
 //! - `acted`, `span_ms`, `span_start`: whether an agent claimed or replied, the agent span of
 //!   the periods closed so far and the start of the one still open (a reopen drops it);
 //! - `handling_ms`, `last_msg_at`: the handling time so far (per agent message, the time since
-//!   the message before it, capped) and the time of the ticket's last customer or agent message.
+//!   the message before it, capped) and the time of the ticket's last customer or agent message;
+//! - on each bot reply, `next_ticket_at`: when the customer's first ticket within a day after
+//!   the reply was opened (the escalation check of the bot's figures).
 //!
 //! Kept up to date in the transaction of each write ([`on_event`], [`on_message`]); built from
 //! the timeline and transcript by [`rebuild`] (after the migration, on the first start, and by
 //! the seeding tool). The store's report tests assert both ways give the figures of the pure
 //! definition.
 
-use frontdesk_core::report::HANDLING_CAP_MS;
+use frontdesk_core::report::{DAY_MS, HANDLING_CAP_MS};
 use frontdesk_core::*;
 use sqlx::AnyConnection;
 
@@ -33,9 +35,18 @@ pub(crate) async fn on_event(
     conn: &mut AnyConnection,
     id: TicketId,
     kind: EventKind,
-    actor: Option<&str>,
+    actor: Option<&Agent>,
     at: Timestamp,
 ) -> StoreResult<()> {
+    if let Some(a) = actor
+        && matches!(
+            kind,
+            EventKind::Claimed | EventKind::Replied | EventKind::Closed
+        )
+    {
+        on_agent_event(conn, id, kind, a, at).await?;
+    }
+    let actor = actor.map(|a| a.id.as_str());
     // `$1` ticket, `$2` actor, `$3` time. Every right-hand side reads the row before the update.
     const AGENTS: &str = "multi_agent = CASE WHEN $2 IS NOT NULL AND first_agent IS NOT NULL \
            AND first_agent <> $2 THEN 1 ELSE multi_agent END, \
@@ -73,6 +84,46 @@ pub(crate) async fn on_event(
         .bind(id.0)
         .bind(actor.map(str::to_owned))
         .bind(at.0)
+        .execute(&mut *conn)
+        .await
+        .sql()?;
+    Ok(())
+}
+
+/// Updates the row of (ticket, agent) in `ticket_agents` for an agent's claim, reply or close.
+async fn on_agent_event(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    kind: EventKind,
+    actor: &Agent,
+    at: Timestamp,
+) -> StoreResult<()> {
+    // A later event's name replaces an earlier one's (of two at the same time, the later).
+    const NEWER: &str = "excluded.name IS NOT NULL AND (ticket_agents.named_at IS NULL \
+         OR excluded.named_at >= ticket_agents.named_at)";
+    let q = sql!(
+        "INSERT INTO ticket_agents (ticket_id, actor_id, desk, opened_at, touched, replies, closes, \
+           named_at, name) \
+         SELECT t.id, $2, t.desk, t.opened_at, $3, $4, $5, $6, $7 FROM tickets t WHERE t.id = $1 \
+         ON CONFLICT (ticket_id, actor_id) DO UPDATE SET \
+           touched = CASE WHEN excluded.touched = 1 THEN 1 ELSE ticket_agents.touched END, \
+           replies = ticket_agents.replies + excluded.replies, \
+           closes = ticket_agents.closes + excluded.closes, \
+           name = CASE WHEN {NEWER} THEN excluded.name ELSE ticket_agents.name END, \
+           named_at = CASE WHEN {NEWER} THEN excluded.named_at ELSE ticket_agents.named_at END"
+    );
+    let flag = |b: bool| i64::from(b);
+    sqlx::query(q)
+        .bind(id.0)
+        .bind(actor.id.as_str())
+        .bind(flag(matches!(
+            kind,
+            EventKind::Claimed | EventKind::Replied
+        )))
+        .bind(flag(kind == EventKind::Replied))
+        .bind(flag(kind == EventKind::Closed))
+        .bind(at.0)
+        .bind(actor.name.as_str())
         .execute(conn)
         .await
         .sql()?;
@@ -108,7 +159,7 @@ pub(crate) async fn on_message(
 
 /// The statements that build the facts from the timeline and transcript, of one ticket or of
 /// every ticket.
-fn rebuild_statements(ticket: Option<TicketId>) -> [String; 2] {
+fn rebuild_statements(ticket: Option<TicketId>) -> [String; 5] {
     let only = |col: &str| match ticket {
         Some(t) => format!(" AND {col} = {}", t.0),
         None => String::new(),
@@ -164,7 +215,40 @@ fn rebuild_statements(ticket: Option<TicketId>) -> [String; 2] {
          UPDATE tickets SET handling_ms = f.handling, last_msg_at = f.last_at \
          FROM f WHERE tickets.id = f.tid"
     );
-    [events, messages]
+    let replies = format!(
+        "UPDATE bot_replies SET next_ticket_at = (SELECT MIN(t.opened_at) FROM tickets t \
+           WHERE t.customer_id = bot_replies.customer_id AND t.opened_at >= bot_replies.at \
+             AND t.opened_at < bot_replies.at + {DAY_MS}) \
+         WHERE {}",
+        match ticket {
+            Some(t) => format!(
+                "customer_id = (SELECT customer_id FROM tickets WHERE id = {})",
+                t.0
+            ),
+            None => "1 = 1".to_owned(),
+        }
+    );
+    let clear = format!("DELETE FROM ticket_agents WHERE 1 = 1{}", only("ticket_id"));
+    let agents = format!(
+        "WITH ag AS (SELECT e.ticket_id AS tid, e.actor_id AS actor, \
+           MAX(CASE WHEN e.kind IN ('claimed', 'replied') THEN 1 ELSE 0 END) AS touched, \
+           CAST(SUM(CASE WHEN e.kind = 'replied' THEN 1 ELSE 0 END) AS BIGINT) AS replies, \
+           CAST(SUM(CASE WHEN e.kind = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closes \
+           FROM ticket_events e WHERE e.kind IN ('claimed', 'replied', 'closed') \
+             AND e.actor_id IS NOT NULL{on_events} GROUP BY e.ticket_id, e.actor_id), \
+         nm AS (SELECT e.ticket_id AS tid, e.actor_id AS actor, e.actor_name AS name, e.at AS at, \
+           ROW_NUMBER() OVER (PARTITION BY e.ticket_id, e.actor_id ORDER BY e.at DESC, e.id DESC) \
+             AS rn \
+           FROM ticket_events e WHERE e.kind IN ('claimed', 'replied', 'closed') \
+             AND e.actor_id IS NOT NULL AND e.actor_name IS NOT NULL{on_events}) \
+         INSERT INTO ticket_agents (ticket_id, actor_id, desk, opened_at, touched, replies, closes, \
+           named_at, name) \
+         SELECT ag.tid, ag.actor, t.desk, t.opened_at, ag.touched, ag.replies, ag.closes, \
+           nm.at, nm.name \
+         FROM ag JOIN tickets t ON t.id = ag.tid \
+         LEFT JOIN nm ON nm.tid = ag.tid AND nm.actor = ag.actor AND nm.rn = 1"
+    );
+    [events, messages, replies, clear, agents]
 }
 
 /// Builds the facts of one ticket (`Some`) or of every ticket from its timeline and

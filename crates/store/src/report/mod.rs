@@ -151,7 +151,11 @@ impl ReportStore for SqlStore {
     async fn report_bot(&self, range: &ReportRange) -> StoreResult<BotTotals> {
         let mut b = BotTotals::default();
         let mut days = BTreeMap::new();
-        for r in self.report_rows(queries::BOT.into(), range, true).await? {
+        let one_desk = range.desk.as_ref().is_some_and(|d| !d.is_empty());
+        for r in self
+            .report_rows(queries::bot(one_desk), range, one_desk)
+            .await?
+        {
             let n = count(&r, "n")?;
             let outcome: String = r.try_get("outcome").sql()?;
             let fb: String = r.try_get("fb").sql()?;
@@ -209,7 +213,7 @@ impl ReportStore for SqlStore {
             );
         }
         // The name at each agent's latest named event; of events at the same time, the one
-        // of the oldest ticket, then the last of that ticket (the definition's order).
+        // of the oldest ticket (the definition's order).
         let mut times: Vec<i64> = named_at.values().copied().collect();
         times.sort_unstable();
         times.dedup();
@@ -223,18 +227,15 @@ impl ReportStore for SqlStore {
                 q = q.bind(*t);
             }
             let rows = q.fetch_all(&mut *self.report_conn().await?).await.sql()?;
-            let mut best: HashMap<String, (i64, i64)> = HashMap::new();
+            let mut oldest: HashMap<String, i64> = HashMap::new();
             for r in rows {
                 let id: String = r.try_get("id").sql()?;
                 let at: i64 = r.try_get("at").sql()?;
-                let key = (
-                    -r.try_get::<i64, _>("tid").sql()?,
-                    r.try_get::<i64, _>("eid").sql()?,
-                );
-                if named_at.get(&id) != Some(&at) || best.get(&id).is_some_and(|b| *b >= key) {
+                let tid: i64 = r.try_get("tid").sql()?;
+                if named_at.get(&id) != Some(&at) || oldest.get(&id).is_some_and(|t| *t <= tid) {
                     continue;
                 }
-                best.insert(id.clone(), key);
+                oldest.insert(id.clone(), tid);
                 if let Some(a) = agents.get_mut(&id) {
                     a.name = r.try_get("name").sql()?;
                 }

@@ -86,15 +86,24 @@ pub(super) fn histogram(m: Measure, bounds: &[i64]) -> String {
 
 /// The bot's replies grouped by day, outcome, verdict and escalation. A reply escalated when
 /// the bot escalated it or a ticket of the customer (of the desk, opened before the end of the
-/// range) was opened within 24 h after it.
-pub(super) const BOT: &str = "SELECT d, outcome, fb, esc, COUNT(*) AS n FROM (\
-       SELECT CAST(r.at / 86400000 AS BIGINT) AS d, r.outcome AS outcome, \
-       COALESCE(r.feedback, '') AS fb, \
-       CAST(CASE WHEN r.outcome = 'escalated' OR EXISTS (SELECT 1 FROM tickets t \
+/// range) was opened within 24 h after it: for every desk, the reply's `next_ticket_at` fact
+/// says; for one desk (`$3`), the desk's tickets are looked up.
+pub(super) fn bot(one_desk: bool) -> String {
+    let after = if one_desk {
+        "EXISTS (SELECT 1 FROM tickets t \
          WHERE t.customer_id = r.customer_id AND t.opened_at >= r.at \
-           AND t.opened_at < r.at + 86400000 AND t.opened_at < $2 \
-           AND ($3 = '' OR t.desk = $3)) THEN 1 ELSE 0 END AS BIGINT) AS esc \
-     FROM bot_replies r WHERE r.at >= $1 AND r.at < $2) x GROUP BY d, outcome, fb, esc";
+           AND t.opened_at < r.at + 86400000 AND t.opened_at < $2 AND t.desk = $3)"
+    } else {
+        "r.next_ticket_at < $2"
+    };
+    format!(
+        "SELECT d, outcome, fb, esc, COUNT(*) AS n FROM (\
+           SELECT CAST(r.at / 86400000 AS BIGINT) AS d, r.outcome AS outcome, \
+           COALESCE(r.feedback, '') AS fb, \
+           CAST(CASE WHEN r.outcome = 'escalated' OR {after} THEN 1 ELSE 0 END AS BIGINT) AS esc \
+         FROM bot_replies r WHERE r.at >= $1 AND r.at < $2) x GROUP BY d, outcome, fb, esc"
+    )
+}
 
 /// Tickets opened per day.
 pub(super) fn opened_days() -> String {
@@ -110,31 +119,27 @@ pub(super) const CLOSED_DAYS: &str = "SELECT CAST(e.at / 86400000 AS BIGINT) AS 
        AND ($3 = '' OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = e.ticket_id AND t.desk = $3)) \
      GROUP BY 1";
 
+/// The agent rows of the tickets opened in the range (alias `a`).
+const AGENTS_IN_RANGE: &str = "a.opened_at >= $1 AND a.opened_at < $2 AND ($3 = '' OR a.desk = $3)";
+
 /// Per agent: tickets claimed or replied on, replies, closes, and the time of the latest
 /// event with a name, over the tickets opened in the range.
 pub(super) fn agents() -> String {
     format!(
-        "SELECT e.actor_id AS id, \
-           COUNT(DISTINCT CASE WHEN e.kind IN ('claimed', 'replied') THEN e.ticket_id END) AS tickets, \
-           CAST(SUM(CASE WHEN e.kind = 'replied' THEN 1 ELSE 0 END) AS BIGINT) AS replies, \
-           CAST(SUM(CASE WHEN e.kind = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closes, \
-           MAX(CASE WHEN e.actor_name IS NOT NULL THEN e.at END) AS named_at \
-         FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id \
-         WHERE {IN_RANGE} AND e.actor_id IS NOT NULL \
-           AND e.kind IN ('claimed', 'replied', 'closed') \
-         GROUP BY e.actor_id"
+        "SELECT a.actor_id AS id, CAST(SUM(a.touched) AS BIGINT) AS tickets, \
+           CAST(SUM(a.replies) AS BIGINT) AS replies, CAST(SUM(a.closes) AS BIGINT) AS closes, \
+           MAX(a.named_at) AS named_at \
+         FROM ticket_agents a WHERE {AGENTS_IN_RANGE} GROUP BY a.actor_id"
     )
 }
 
-/// The named agent events at the times `$4`, `$5`, … (found through the `(kind, at)` index),
-/// of tickets opened in the range: where each agent's latest name is read.
+/// The agents' names at the times `$4`, `$5`, … (the latest named event of each agent on a
+/// ticket), of tickets opened in the range: where each agent's latest name is read.
 pub(super) fn agent_names(times: usize) -> String {
     let list: Vec<String> = (0..times).map(|i| format!("${}", i + 4)).collect();
     format!(
-        "SELECT e.actor_id AS id, e.actor_name AS name, e.at AS at, e.ticket_id AS tid, e.id AS eid \
-         FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
-         WHERE e.kind IN ('claimed', 'replied', 'closed') AND e.at IN ({}) \
-           AND e.actor_id IS NOT NULL AND e.actor_name IS NOT NULL AND {IN_RANGE}",
+        "SELECT a.actor_id AS id, a.name AS name, a.named_at AS at, a.ticket_id AS tid \
+         FROM ticket_agents a WHERE a.named_at IN ({}) AND a.name IS NOT NULL AND {AGENTS_IN_RANGE}",
         list.join(", ")
     )
 }
