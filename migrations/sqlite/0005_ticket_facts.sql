@@ -12,6 +12,10 @@ ALTER TABLE tickets ADD COLUMN span_ms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE tickets ADD COLUMN span_start BIGINT;
 ALTER TABLE tickets ADD COLUMN handling_ms BIGINT;
 ALTER TABLE tickets ADD COLUMN last_msg_at BIGINT;
+ALTER TABLE tickets ADD COLUMN surveyed BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN survey_score BIGINT;
+ALTER TABLE tickets ADD COLUMN survey_nps BIGINT;
+ALTER TABLE tickets ADD COLUMN survey_ces BIGINT;
 -- A bot reply's escalation check: the first ticket of the customer opened within a day after it.
 ALTER TABLE bot_replies ADD COLUMN next_ticket_at BIGINT;
 -- Per ticket and agent who claimed, replied or closed: the per-agent figures of the tickets

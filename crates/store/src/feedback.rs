@@ -75,16 +75,19 @@ impl FeedbackStore for SqlStore {
     }
 
     async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = conn.atomic().await?;
         sqlx::query(
             "INSERT INTO surveys (ticket_id, asked_at) VALUES ($1, $2) \
              ON CONFLICT (ticket_id) DO UPDATE SET asked_at = excluded.asked_at",
         )
         .bind(ticket.0)
         .bind(now.0)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut *tx)
         .await
         .sql()?;
-        Ok(())
+        crate::report::facts::on_survey(&mut tx, ticket).await?;
+        tx.commit().await.sql()
     }
 
     async fn survey_score(
@@ -93,13 +96,17 @@ impl FeedbackStore for SqlStore {
         score: i64,
         now: Timestamp,
     ) -> StoreResult<bool> {
+        let mut conn = self.conn().await?;
+        let mut tx = conn.atomic().await?;
         let r = sqlx::query("UPDATE surveys SET score = $1, answered_at = $2 WHERE ticket_id = $3")
             .bind(score)
             .bind(now.0)
             .bind(ticket.0)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut *tx)
             .await
             .sql()?;
+        crate::report::facts::on_survey(&mut tx, ticket).await?;
+        tx.commit().await.sql()?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -116,12 +123,16 @@ impl FeedbackStore for SqlStore {
             SurveyQuestion::Nps => "UPDATE surveys SET nps = $1 WHERE ticket_id = $2",
             SurveyQuestion::Ces => "UPDATE surveys SET ces = $1 WHERE ticket_id = $2",
         };
+        let mut conn = self.conn().await?;
+        let mut tx = conn.atomic().await?;
         let r = sqlx::query(q)
             .bind(value)
             .bind(ticket.0)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut *tx)
             .await
             .sql()?;
+        crate::report::facts::on_survey(&mut tx, ticket).await?;
+        tx.commit().await.sql()?;
         Ok(r.rows_affected() == 1)
     }
 

@@ -234,7 +234,8 @@ async fn facts(store: &SqlStore) -> Vec<String> {
     use sqlx::Row;
     let rows = sqlx::query(
         "SELECT id, agent_replies, first_agent, multi_agent, first_replier, first_reply_at, \
-         acted, span_ms, span_start, handling_ms, last_msg_at FROM tickets ORDER BY id",
+         acted, span_ms, span_start, handling_ms, last_msg_at, surveyed, survey_score, survey_nps, \
+         survey_ces FROM tickets ORDER BY id",
     )
     .fetch_all(store.pool())
     .await
@@ -278,7 +279,7 @@ async fn facts(store: &SqlStore) -> Vec<String> {
             let s = |c: &str| r.try_get::<Option<String>, _>(c).unwrap();
             format!(
                 "#{:?} replies {:?} first {:?} multi {} replier {:?} at {:?} acted {:?} \
-                 span {:?} start {:?} handling {:?} last {:?}",
+                 span {:?} start {:?} handling {:?} last {:?} survey {:?} {:?} {:?} {:?}",
                 i("id"),
                 i("agent_replies"),
                 s("first_agent"),
@@ -290,6 +291,10 @@ async fn facts(store: &SqlStore) -> Vec<String> {
                 i("span_start"),
                 i("handling_ms"),
                 i("last_msg_at"),
+                i("surveyed"),
+                i("survey_score"),
+                i("survey_nps"),
+                i("survey_ces"),
             )
         })
         .chain(replies)

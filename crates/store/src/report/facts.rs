@@ -13,6 +13,10 @@
 //!   the periods closed so far and the start of the one still open (a reopen drops it);
 //! - `handling_ms`, `last_msg_at`: the handling time so far (per agent message, the time since
 //!   the message before it, capped) and the time of the ticket's last customer or agent message;
+//! - `surveyed`, `survey_score`, `survey_nps`, `survey_ces`: the ticket's survey (offered, and
+//!   its answers);
+//! - per ticket and agent who claimed, replied or closed, a `ticket_agents` row (claimed or
+//!   replied, replies, closes, the agent's latest name on the ticket);
 //! - on each bot reply, `next_ticket_at`: when the customer's first ticket within a day after
 //!   the reply was opened (the escalation check of the bot's figures).
 //!
@@ -157,9 +161,34 @@ pub(crate) async fn on_message(
     Ok(())
 }
 
+/// `UPDATE` of the survey facts (`surveyed`, `survey_score`, `survey_nps`, `survey_ces`) of
+/// the tickets `{which}` selects, from their surveys.
+fn survey_update(which: &str) -> String {
+    let of = |col: &str| format!("(SELECT s.{col} FROM surveys s WHERE s.ticket_id = tickets.id)");
+    format!(
+        "UPDATE tickets SET surveyed = 1, survey_score = {}, survey_nps = {}, survey_ces = {} \
+         WHERE {which}",
+        of("score"),
+        of("nps"),
+        of("ces")
+    )
+}
+
+/// Updates the survey facts of ticket `id` after a change of its survey.
+pub(crate) async fn on_survey(conn: &mut AnyConnection, id: TicketId) -> StoreResult<()> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(survey_update(&format!(
+        "id = {} AND EXISTS (SELECT 1 FROM surveys s WHERE s.ticket_id = tickets.id)",
+        id.0
+    ))))
+    .execute(conn)
+    .await
+    .sql()?;
+    Ok(())
+}
+
 /// The statements that build the facts from the timeline and transcript, of one ticket or of
 /// every ticket.
-fn rebuild_statements(ticket: Option<TicketId>) -> [String; 5] {
+fn rebuild_statements(ticket: Option<TicketId>) -> [String; 6] {
     let only = |col: &str| match ticket {
         Some(t) => format!(" AND {col} = {}", t.0),
         None => String::new(),
@@ -248,7 +277,11 @@ fn rebuild_statements(ticket: Option<TicketId>) -> [String; 5] {
          FROM ag JOIN tickets t ON t.id = ag.tid \
          LEFT JOIN nm ON nm.tid = ag.tid AND nm.actor = ag.actor AND nm.rn = 1"
     );
-    [events, messages, replies, clear, agents]
+    let surveys = survey_update(&format!(
+        "id IN (SELECT s.ticket_id FROM surveys s WHERE 1 = 1{})",
+        only("s.ticket_id")
+    ));
+    [events, messages, replies, clear, agents, surveys]
 }
 
 /// Builds the facts of one ticket (`Some`) or of every ticket from its timeline and

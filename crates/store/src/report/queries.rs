@@ -32,8 +32,9 @@ pub(super) fn totals() -> String {
 /// Survey answers grouped by (score, nps, ces).
 pub(super) fn surveys() -> String {
     format!(
-        "SELECT s.score, s.nps, s.ces, COUNT(*) AS n FROM surveys s \
-         JOIN tickets t ON t.id = s.ticket_id WHERE {IN_RANGE} GROUP BY s.score, s.nps, s.ces"
+        "SELECT t.survey_score AS score, t.survey_nps AS nps, t.survey_ces AS ces, COUNT(*) AS n \
+         FROM tickets t WHERE {IN_RANGE} AND t.surveyed = 1 \
+         GROUP BY t.survey_score, t.survey_nps, t.survey_ces"
     )
 }
 
@@ -160,9 +161,9 @@ pub(super) fn agent_first_responses() -> String {
 /// Per assignee: answered surveys and the sum of their scores.
 pub(super) fn agent_csat() -> String {
     format!(
-        "SELECT t.assignee_id AS a, COUNT(*) AS n, CAST(SUM(s.score) AS BIGINT) AS s \
-         FROM tickets t JOIN surveys s ON s.ticket_id = t.id \
-         WHERE {IN_RANGE} AND s.score IS NOT NULL AND t.assignee_id IS NOT NULL \
+        "SELECT t.assignee_id AS a, COUNT(*) AS n, CAST(SUM(t.survey_score) AS BIGINT) AS s \
+         FROM tickets t \
+         WHERE {IN_RANGE} AND t.survey_score IS NOT NULL AND t.assignee_id IS NOT NULL \
          GROUP BY t.assignee_id"
     )
 }
