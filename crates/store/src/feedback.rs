@@ -12,8 +12,8 @@ impl FeedbackStore for SqlStore {
     async fn record_bot_reply(&self, r: &NewBotReply) -> StoreResult<BotReplyId> {
         let row = sqlx::query(
             "INSERT INTO bot_replies (customer_id, question, outcome, entry_id, lang, confidence, at, \
-               next_ticket_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT MIN(t.opened_at) FROM tickets t \
+               question_key, next_ticket_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT MIN(t.opened_at) FROM tickets t \
                WHERE t.customer_id = $1 AND t.opened_at >= $7 AND t.opened_at < $7 + 86400000)) \
              RETURNING id",
         )
@@ -24,6 +24,7 @@ impl FeedbackStore for SqlStore {
         .bind(r.lang.clone())
         .bind(f64::from(r.confidence))
         .bind(r.at.0)
+        .bind(frontdesk_core::fold::fold(&r.question))
         .fetch_one(&mut *self.conn().await?)
         .await
         .sql()?;

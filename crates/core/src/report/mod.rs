@@ -114,22 +114,35 @@ pub async fn load(store: &dyn Store, range: &ReportRange) -> StoreResult<ReportD
 
 /// The report over `range` from the aggregates a [`ReportStore`] computes.
 pub async fn from_store(store: &dyn ReportStore, range: &ReportRange) -> StoreResult<Report> {
+    // The queries are independent: run side by side (a SQLite store reads on several
+    // connections at once).
+    let (totals, first_response, first_response_buckets, resolution, agent_span, handling) = futures_util::try_join!(
+        store.report_totals(range),
+        store.report_durations(range, Measure::FirstResponse),
+        store.report_histogram(range, Measure::FirstResponse, FRT_BOUNDS),
+        store.report_durations(range, Measure::Resolution),
+        store.report_durations(range, Measure::AgentSpan),
+        store.report_durations(range, Measure::Handling),
+    )?;
+    let (bot, days, agents, gaps, entries) = futures_util::try_join!(
+        store.report_bot(range),
+        store.report_days(range),
+        store.report_agents(range),
+        store.report_gaps(range),
+        store.report_entries(range),
+    )?;
     let parts = ReportParts {
-        totals: store.report_totals(range).await?,
-        first_response: store
-            .report_durations(range, Measure::FirstResponse)
-            .await?,
-        first_response_buckets: store
-            .report_histogram(range, Measure::FirstResponse, FRT_BOUNDS)
-            .await?,
-        resolution: store.report_durations(range, Measure::Resolution).await?,
-        agent_span: store.report_durations(range, Measure::AgentSpan).await?,
-        handling: store.report_durations(range, Measure::Handling).await?,
-        bot: store.report_bot(range).await?,
-        days: store.report_days(range).await?,
-        agents: store.report_agents(range).await?,
-        gaps: store.report_gaps(range).await?,
-        entries: store.report_entries(range).await?,
+        totals,
+        first_response,
+        first_response_buckets,
+        resolution,
+        agent_span,
+        handling,
+        bot,
+        days,
+        agents,
+        gaps,
+        entries,
     };
     Ok(parts.assemble(range))
 }

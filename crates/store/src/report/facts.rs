@@ -18,7 +18,8 @@
 //! - per ticket and agent who claimed, replied or closed, a `ticket_agents` row (claimed or
 //!   replied, replies, closes, the agent's latest name on the ticket);
 //! - on each bot reply, `next_ticket_at`: when the customer's first ticket within a day after
-//!   the reply was opened (the escalation check of the bot's figures).
+//!   the reply was opened (the escalation check of the bot's figures), and `question_key`, the
+//!   folded question (written with the reply, by [`frontdesk_core::fold::fold`]).
 //!
 //! Kept up to date in the transaction of each write ([`on_event`], [`on_message`]); built from
 //! the timeline and transcript by [`rebuild`] (after the migration, on the first start, and by
@@ -296,6 +297,45 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, ticket: Option<TicketId>) 
     Ok(())
 }
 
+/// Fills in the folded question of the bot replies without one (written before the
+/// migration, or by the seeding tool), in batches.
+pub(crate) async fn fill_question_keys(conn: &mut AnyConnection) -> StoreResult<u64> {
+    use sqlx::Row;
+    const BATCH: i64 = 2000;
+    let mut done = 0;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, question FROM bot_replies WHERE question_key IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut *conn)
+        .await
+        .sql()?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        // One statement per batch: `UPDATE … SET question_key = CASE id WHEN … END`.
+        let mut q = String::from("UPDATE bot_replies SET question_key = CASE id");
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut ids = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("id").sql()?;
+            let question: String = r.try_get("question").sql()?;
+            keys.push(frontdesk_core::fold::fold(&question));
+            ids.push(id);
+            q.push_str(&format!(" WHEN {id} THEN ${}", keys.len()));
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        q.push_str(&format!(" END WHERE id IN ({})", list.join(", ")));
+        let mut update = sqlx::query(sqlx::AssertSqlSafe(q));
+        for k in keys {
+            update = update.bind(k);
+        }
+        update.execute(&mut *conn).await.sql()?;
+        done += rows.len() as u64;
+    }
+}
+
 /// Builds every ticket's facts once after the migration that added them: the migration sets
 /// the cursor to `rebuild`, and of several replicas starting at once one takes it.
 pub(crate) async fn rebuild_if_pending(conn: &mut AnyConnection) -> StoreResult<()> {
@@ -311,6 +351,7 @@ pub(crate) async fn rebuild_if_pending(conn: &mut AnyConnection) -> StoreResult<
     if taken {
         tracing::info!("building the per-ticket report facts of the existing tickets");
         rebuild(&mut *tx, None).await?;
+        fill_question_keys(&mut tx).await?;
     }
     tx.commit().await.sql()?;
     Ok(())

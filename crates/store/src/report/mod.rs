@@ -3,10 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use frontdesk_core::fold::fold;
 use frontdesk_core::report::*;
 use frontdesk_core::*;
-use futures_util::TryStreamExt;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -67,10 +65,11 @@ impl SqlStore {
         tx.commit().await.sql()
     }
 
-    /// A connection for reporting queries (on PostgreSQL with JIT off: compiling these
-    /// one-off aggregates costs more than running them).
+    /// A connection for reporting queries: a reading one, so a long report never holds up
+    /// the writers (on PostgreSQL with JIT off: compiling these one-off aggregates costs more
+    /// than running them).
     async fn report_conn(&self) -> StoreResult<crate::Conn<'_>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         if self.backend() == Backend::Postgres {
             sqlx::raw_sql("SET jit = off")
                 .execute(&mut *conn)
@@ -264,23 +263,18 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_gaps(&self, range: &ReportRange) -> StoreResult<Vec<Gap>> {
-        // Streamed: memory holds one entry per distinct folded question.
-        let mut gaps: HashMap<String, Gap> = HashMap::new();
-        let mut conn = self.report_conn().await?;
-        let mut rows = ranged(sqlx::query(queries::GAP_QUESTIONS), range, false).fetch(&mut *conn);
-        while let Some(r) = rows.try_next().await.sql()? {
-            let q: String = r.try_get("question").sql()?;
-            let key = fold(&q);
-            if !key.is_empty() {
-                gaps.entry(key)
-                    .or_insert_with(|| Gap {
-                        count: 0,
-                        example: q,
-                    })
-                    .count += 1;
-            }
-        }
-        Ok(gaps.into_values().collect())
+        let rows = ranged(sqlx::query(queries::GAPS), range, false)
+            .fetch_all(&mut *self.report_conn().await?)
+            .await
+            .sql()?;
+        rows.iter()
+            .map(|r| {
+                Ok(Gap {
+                    count: count(r, "n")?,
+                    example: r.try_get("question").sql()?,
+                })
+            })
+            .collect()
     }
 
     async fn report_entries(&self, range: &ReportRange) -> StoreResult<Vec<EntryFeedback>> {

@@ -168,9 +168,13 @@ pub(super) fn agent_csat() -> String {
     )
 }
 
-/// The questions of gap replies, in order (`$1`, `$2` only).
-pub(super) const GAP_QUESTIONS: &str = "SELECT question FROM bot_replies \
-     WHERE at >= $1 AND at < $2 AND (outcome = 'escalated' OR feedback = 'not_solved') ORDER BY id";
+/// The distinct folded questions of gap replies, with their count and first wording (`$1`,
+/// `$2` only).
+pub(super) const GAPS: &str = "SELECT g.k AS k, g.n AS n, b.question AS question FROM (\
+       SELECT question_key AS k, COUNT(*) AS n, MIN(id) AS first FROM bot_replies \
+       WHERE at >= $1 AND at < $2 AND (outcome = 'escalated' OR feedback = 'not_solved') \
+         AND question_key <> '' GROUP BY question_key) g \
+     JOIN bot_replies b ON b.id = g.first";
 
 /// Answers and verdicts per entry (`$1`, `$2` only).
 pub(super) const ENTRIES: &str = "SELECT entry_id, COUNT(*) AS n, \

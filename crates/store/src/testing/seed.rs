@@ -445,6 +445,7 @@ pub async fn seed(store: &SqlStore, spec: &SeedSpec) -> StoreResult<Seeded> {
             .sql()?;
     }
     crate::report::facts::rebuild(&mut tx, None).await?;
+    crate::report::facts::fill_question_keys(&mut tx).await?;
     tx.commit().await.sql()?;
     sqlx::raw_sql("ANALYZE").execute(&mut *conn).await.sql()?;
     Ok(out)
