@@ -302,11 +302,13 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, ticket: Option<TicketId>) 
 pub(crate) async fn fill_question_keys(conn: &mut AnyConnection) -> StoreResult<u64> {
     use sqlx::Row;
     const BATCH: i64 = 2000;
-    let mut done = 0;
+    let (mut done, mut after) = (0, 0i64);
     loop {
         let rows = sqlx::query(
-            "SELECT id, question FROM bot_replies WHERE question_key IS NULL ORDER BY id LIMIT $1",
+            "SELECT id, question FROM bot_replies WHERE id > $1 AND question_key IS NULL \
+             ORDER BY id LIMIT $2",
         )
+        .bind(after)
         .bind(BATCH)
         .fetch_all(&mut *conn)
         .await
@@ -323,6 +325,7 @@ pub(crate) async fn fill_question_keys(conn: &mut AnyConnection) -> StoreResult<
             let question: String = r.try_get("question").sql()?;
             keys.push(frontdesk_core::fold::fold(&question));
             ids.push(id);
+            after = after.max(id);
             q.push_str(&format!(" WHEN {id} THEN ${}", keys.len()));
         }
         let list: Vec<String> = ids.iter().map(i64::to_string).collect();
