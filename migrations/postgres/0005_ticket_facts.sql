@@ -21,7 +21,6 @@ ALTER TABLE bot_replies ADD COLUMN next_ticket_at BIGINT;
 -- Its question folded (case, diacritics, punctuation), which groups the questions the bot
 -- could not answer; the store fills it in for the replies already there.
 ALTER TABLE bot_replies ADD COLUMN question_key TEXT;
-CREATE INDEX bot_replies_gaps ON bot_replies (at, outcome, feedback, question_key);
 -- Per ticket and agent who claimed, replied or closed: the per-agent figures of the tickets
 -- opened in a range (with the ticket's desk and opening time, so a range reads its rows only).
 CREATE TABLE ticket_agents (

@@ -21,7 +21,6 @@ ALTER TABLE bot_replies ADD COLUMN next_ticket_at BIGINT;
 -- Its question folded (case, diacritics, punctuation), which groups the questions the bot
 -- could not answer; the store fills it in for the replies already there.
 ALTER TABLE bot_replies ADD COLUMN question_key TEXT;
-CREATE INDEX bot_replies_gaps ON bot_replies (at, outcome, feedback, question_key);
 -- Per ticket and agent who claimed, replied or closed: the per-agent figures of the tickets
 -- opened in a range (with the ticket's desk and opening time, so a range reads its rows only).
 CREATE TABLE ticket_agents (
@@ -38,4 +37,19 @@ CREATE TABLE ticket_agents (
 );
 CREATE INDEX ticket_agents_report ON ticket_agents (opened_at, desk, actor_id, touched, replies, closes, named_at);
 CREATE INDEX ticket_agents_named ON ticket_agents (named_at);
+-- Each per-ticket measure of the reports ordered by its value, with the range columns: exact
+-- percentiles walk these instead of sorting (crates/store/src/report/ranks.rs), and the count
+-- and sum read them alone.
+CREATE INDEX tickets_frt ON tickets (first_response_at - opened_at, opened_at, desk, first_response_at)
+    WHERE first_response_at IS NOT NULL;
+CREATE INDEX tickets_resolution ON tickets (closed_at - opened_at, opened_at, desk, closed_at, status)
+    WHERE status = 'closed' AND closed_at IS NOT NULL;
+CREATE INDEX tickets_span ON tickets (span_ms, opened_at, desk, status, acted)
+    WHERE status = 'closed' AND acted = 1;
+CREATE INDEX tickets_handling ON tickets (handling_ms, opened_at, desk, status)
+    WHERE status = 'closed' AND handling_ms IS NOT NULL;
+CREATE INDEX tickets_agent_frt ON tickets (first_replier, first_reply_at - opened_at, opened_at, desk, first_reply_at)
+    WHERE first_replier IS NOT NULL;
+-- The bot's figures, gaps and entries read the replies of a range from this index alone.
+CREATE INDEX bot_replies_report ON bot_replies (at, outcome, feedback, next_ticket_at, entry_id, question_key);
 INSERT INTO cursors (name, value) VALUES ('report.facts', 'rebuild');

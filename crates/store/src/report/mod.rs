@@ -12,6 +12,7 @@ use crate::{AnyQuery, Backend, Sql, SqlStore, sql};
 
 pub(crate) mod facts;
 mod queries;
+mod ranks;
 
 /// `q` with the range bound as `$1` since, `$2` until and, with `desk`, `$3` the desk.
 fn ranged<'q>(q: AnyQuery<'q>, range: &ReportRange, desk: bool) -> AnyQuery<'q> {
@@ -121,6 +122,9 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_durations(&self, range: &ReportRange, m: Measure) -> StoreResult<Durations> {
+        if self.backend() == Backend::Sqlite {
+            return self.sqlite_durations(range, m).await;
+        }
         let rows = self.report_rows(queries::durations(m), range, true).await?;
         match rows.first() {
             Some(r) => durations(r),
@@ -240,13 +244,19 @@ impl ReportStore for SqlStore {
                 }
             }
         }
-        for r in self
-            .report_rows(queries::agent_first_responses(), range, true)
-            .await?
-        {
-            let id: String = r.try_get("a").sql()?;
+        let first_responses = if self.backend() == Backend::Sqlite {
+            self.sqlite_agent_first_responses(range).await?
+        } else {
+            let rows = self
+                .report_rows(queries::agent_first_responses(), range, true)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("a").sql()?, durations(r)?)))
+                .collect::<StoreResult<_>>()?
+        };
+        for (id, d) in first_responses {
             if let Some(a) = agents.get_mut(&id) {
-                a.first_response = durations(&r)?;
+                a.first_response = d;
             }
         }
         for r in self.report_rows(queries::agent_csat(), range, true).await? {

@@ -40,24 +40,7 @@ pub(super) fn surveys() -> String {
 
 /// `SELECT ms FROM …`: one value of the measure per ticket.
 pub(super) fn values(m: Measure) -> String {
-    match m {
-        Measure::FirstResponse => format!(
-            "SELECT t.first_response_at - t.opened_at AS ms FROM tickets t \
-             WHERE {IN_RANGE} AND t.first_response_at IS NOT NULL"
-        ),
-        Measure::Resolution => format!(
-            "SELECT t.closed_at - t.opened_at AS ms FROM tickets t \
-             WHERE {IN_RANGE} AND t.status = 'closed' AND t.closed_at IS NOT NULL"
-        ),
-        Measure::AgentSpan => format!(
-            "SELECT t.span_ms AS ms FROM tickets t \
-             WHERE {IN_RANGE} AND t.status = 'closed' AND t.acted = 1"
-        ),
-        Measure::Handling => format!(
-            "SELECT t.handling_ms AS ms FROM tickets t \
-             WHERE {IN_RANGE} AND t.status = 'closed' AND t.handling_ms IS NOT NULL"
-        ),
-    }
+    super::ranks::values(m)
 }
 
 /// Count, sum, nearest-rank median and 90th percentile of a measure's values.
