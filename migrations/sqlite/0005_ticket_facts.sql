@@ -52,4 +52,105 @@ CREATE INDEX tickets_agent_frt ON tickets (first_replier, first_reply_at - opene
     WHERE first_replier IS NOT NULL;
 -- The bot's figures, gaps and entries read the replies of a range from this index alone.
 CREATE INDEX bot_replies_report ON bot_replies (at, outcome, feedback, next_ticket_at, entry_id, question_key);
+-- The bot's replies counted per UTC day (SQLite only): reports read whole days of a range
+-- from these rows and only the partial days at its ends from the replies themselves
+-- (crates/store/src/report/rollup.rs). Triggers keep them exact as replies are written and
+-- their verdict, next ticket or folded question are set.
+CREATE TABLE bot_days (
+    day       BIGINT NOT NULL,
+    outcome   TEXT NOT NULL,
+    feedback  TEXT NOT NULL,
+    escalated BIGINT NOT NULL,
+    entry_id  TEXT NOT NULL,
+    n         BIGINT NOT NULL,
+    PRIMARY KEY (day, outcome, feedback, escalated, entry_id)
+) WITHOUT ROWID;
+
+CREATE TABLE bot_gaps (
+    day          BIGINT NOT NULL,
+    question_key TEXT NOT NULL,
+    n            BIGINT NOT NULL,
+    first_id     BIGINT NOT NULL,
+    PRIMARY KEY (day, question_key)
+) WITHOUT ROWID;
+
+CREATE TRIGGER bot_days_insert AFTER INSERT ON bot_replies BEGIN
+    INSERT INTO bot_days (day, outcome, feedback, escalated, entry_id, n)
+    VALUES (NEW.at / 86400000, NEW.outcome, COALESCE(NEW.feedback, ''),
+            CASE WHEN NEW.outcome = 'escalated' OR NEW.next_ticket_at IS NOT NULL THEN 1 ELSE 0 END,
+            COALESCE(NEW.entry_id, ''), 1)
+    ON CONFLICT (day, outcome, feedback, escalated, entry_id) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER bot_days_update AFTER UPDATE OF at, outcome, feedback, entry_id, next_ticket_at
+ON bot_replies BEGIN
+    UPDATE bot_days SET n = n - 1
+    WHERE day = OLD.at / 86400000 AND outcome = OLD.outcome
+      AND feedback = COALESCE(OLD.feedback, '')
+      AND escalated = CASE WHEN OLD.outcome = 'escalated' OR OLD.next_ticket_at IS NOT NULL
+                           THEN 1 ELSE 0 END
+      AND entry_id = COALESCE(OLD.entry_id, '');
+    INSERT INTO bot_days (day, outcome, feedback, escalated, entry_id, n)
+    VALUES (NEW.at / 86400000, NEW.outcome, COALESCE(NEW.feedback, ''),
+            CASE WHEN NEW.outcome = 'escalated' OR NEW.next_ticket_at IS NOT NULL THEN 1 ELSE 0 END,
+            COALESCE(NEW.entry_id, ''), 1)
+    ON CONFLICT (day, outcome, feedback, escalated, entry_id) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER bot_days_delete AFTER DELETE ON bot_replies BEGIN
+    UPDATE bot_days SET n = n - 1
+    WHERE day = OLD.at / 86400000 AND outcome = OLD.outcome
+      AND feedback = COALESCE(OLD.feedback, '')
+      AND escalated = CASE WHEN OLD.outcome = 'escalated' OR OLD.next_ticket_at IS NOT NULL
+                           THEN 1 ELSE 0 END
+      AND entry_id = COALESCE(OLD.entry_id, '');
+END;
+
+CREATE TRIGGER bot_gaps_insert AFTER INSERT ON bot_replies
+WHEN (NEW.outcome = 'escalated' OR NEW.feedback = 'not_solved') AND NEW.question_key <> '' BEGIN
+    INSERT INTO bot_gaps (day, question_key, n, first_id)
+    VALUES (NEW.at / 86400000, NEW.question_key, 1, NEW.id)
+    ON CONFLICT (day, question_key) DO UPDATE
+    SET n = n + 1, first_id = MIN(first_id, excluded.first_id);
+END;
+
+CREATE TRIGGER bot_gaps_leave AFTER UPDATE OF at, outcome, feedback, question_key ON bot_replies
+WHEN (OLD.outcome = 'escalated' OR OLD.feedback = 'not_solved') AND OLD.question_key <> '' BEGIN
+    UPDATE bot_gaps SET n = n - 1,
+        first_id = COALESCE((SELECT MIN(r.id) FROM bot_replies r
+            WHERE r.at >= OLD.at / 86400000 * 86400000 AND r.at < (OLD.at / 86400000 + 1) * 86400000
+              AND r.question_key = OLD.question_key
+              AND (r.outcome = 'escalated' OR r.feedback = 'not_solved')), first_id)
+    WHERE day = OLD.at / 86400000 AND question_key = OLD.question_key;
+END;
+
+CREATE TRIGGER bot_gaps_enter AFTER UPDATE OF at, outcome, feedback, question_key ON bot_replies
+WHEN (NEW.outcome = 'escalated' OR NEW.feedback = 'not_solved') AND NEW.question_key <> '' BEGIN
+    INSERT INTO bot_gaps (day, question_key, n, first_id)
+    VALUES (NEW.at / 86400000, NEW.question_key, 1, NEW.id)
+    ON CONFLICT (day, question_key) DO UPDATE
+    SET n = n + 1, first_id = MIN(first_id, excluded.first_id);
+END;
+
+CREATE TRIGGER bot_gaps_delete AFTER DELETE ON bot_replies
+WHEN (OLD.outcome = 'escalated' OR OLD.feedback = 'not_solved') AND OLD.question_key <> '' BEGIN
+    UPDATE bot_gaps SET n = n - 1,
+        first_id = COALESCE((SELECT MIN(r.id) FROM bot_replies r
+            WHERE r.at >= OLD.at / 86400000 * 86400000 AND r.at < (OLD.at / 86400000 + 1) * 86400000
+              AND r.question_key = OLD.question_key
+              AND (r.outcome = 'escalated' OR r.feedback = 'not_solved')), first_id)
+    WHERE day = OLD.at / 86400000 AND question_key = OLD.question_key;
+END;
+
+-- The replies already there.
+INSERT INTO bot_days (day, outcome, feedback, escalated, entry_id, n)
+SELECT at / 86400000, outcome, COALESCE(feedback, ''),
+       CASE WHEN outcome = 'escalated' OR next_ticket_at IS NOT NULL THEN 1 ELSE 0 END,
+       COALESCE(entry_id, ''), COUNT(*)
+FROM bot_replies GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO bot_gaps (day, question_key, n, first_id)
+SELECT at / 86400000, question_key, COUNT(*), MIN(id) FROM bot_replies
+WHERE (outcome = 'escalated' OR feedback = 'not_solved') AND question_key <> ''
+GROUP BY 1, 2;
+
 INSERT INTO cursors (name, value) VALUES ('report.facts', 'rebuild');

@@ -29,6 +29,12 @@ fn ranges() -> Vec<ReportRange> {
             until: None,
             desk: Some("sales".into()),
         },
+        // Ends in the middle of days (read from the replies), whole days between.
+        ReportRange {
+            since: Some(Timestamp(START + 10 * DAY_MS + DAY_MS / 2 + 17)),
+            until: Some(Timestamp(START + 40 * DAY_MS + DAY_MS / 3)),
+            desk: None,
+        },
         // Nothing in it.
         ReportRange {
             since: day(400),
@@ -330,4 +336,78 @@ async fn postgres_report_equals_the_definition() {
         return;
     };
     both_paths_agree(SqlStore::connect(&url).await.unwrap()).await;
+}
+
+/// A reply late on a day, the customer's ticket just after midnight: a range ending at that
+/// midnight counts the reply as deflected (the ticket is after the range), a longer one as
+/// escalated — also when the range's whole days are read from the per-day counts.
+async fn ticket_just_after_midnight(store: &SqlStore) {
+    let party = Party {
+        platform: Platform::telegram(),
+        user_id: "late".into(),
+        display_name: "Late".into(),
+        locale: None,
+        role: Role::Customer,
+    };
+    let ep = Endpoint::chat(Platform::telegram(), "late");
+    let at = |day: i64, min: i64| Timestamp(START + day * DAY_MS + min * 60_000);
+    let c = store.upsert_customer(&party, &ep, at(0, 0)).await.unwrap();
+    for day in [1, 5, 9] {
+        store
+            .record_bot_reply(&NewBotReply {
+                customer: c.id,
+                question: "where is my parcel".into(),
+                outcome: ReplyOutcome::Answered,
+                entry_id: Some("parcel".into()),
+                lang: Some("en".into()),
+                confidence: 0.8,
+                at: at(day, 23 * 60 + 50),
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .open_ticket(&NewTicket {
+            desk: "support".into(),
+            customer: c.id,
+            customer_endpoint: ep.clone(),
+            customer_name: "Late".into(),
+            subject: "parcel".into(),
+            lang: "en".into(),
+            priority: Priority::Normal,
+            bot_tried: String::new(),
+            opened_at: at(10, 10),
+            transcript_since: at(9, 0),
+        })
+        .await
+        .unwrap();
+    for (until, escalated) in [(10, 0.0), (11, 1.0 / 3.0), (12, 1.0 / 3.0)] {
+        let range = ReportRange {
+            since: Some(at(0, 0)),
+            until: Some(at(until, 0)),
+            desk: None,
+        };
+        let pure = report::compute(&report::load(store, &range).await.unwrap(), &range);
+        assert_eq!(report::from_store(store, &range).await.unwrap(), pure);
+        assert_eq!(
+            pure.escalation_rate,
+            Some(100.0 * escalated),
+            "until day {until}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_ticket_after_the_range_does_not_escalate_a_reply_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("late.db").display());
+    ticket_just_after_midnight(&SqlStore::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_ticket_after_the_range_does_not_escalate_a_reply_in_it() {
+    let Some(url) = frontdesk_store::testing::fresh_postgres_database().await else {
+        return;
+    };
+    ticket_just_after_midnight(&SqlStore::connect(&url).await.unwrap()).await;
 }

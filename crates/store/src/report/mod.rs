@@ -13,6 +13,7 @@ use crate::{AnyQuery, Backend, Sql, SqlStore, sql};
 pub(crate) mod facts;
 mod queries;
 mod ranks;
+mod rollup;
 
 /// `q` with the range bound as `$1` since, `$2` until and, with `desk`, `$3` the desk.
 fn ranged<'q>(q: AnyQuery<'q>, range: &ReportRange, desk: bool) -> AnyQuery<'q> {
@@ -155,10 +156,13 @@ impl ReportStore for SqlStore {
         let mut b = BotTotals::default();
         let mut days = BTreeMap::new();
         let one_desk = range.desk.as_ref().is_some_and(|d| !d.is_empty());
-        for r in self
-            .report_rows(queries::bot(one_desk), range, one_desk)
-            .await?
-        {
+        let rows = if self.backend() == Backend::Sqlite && !one_desk {
+            self.sqlite_bot_rows(range).await?
+        } else {
+            self.report_rows(queries::bot(one_desk), range, one_desk)
+                .await?
+        };
+        for r in rows {
             let n = count(&r, "n")?;
             let outcome: String = r.try_get("outcome").sql()?;
             let fb: String = r.try_get("fb").sql()?;
@@ -273,6 +277,9 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_gaps(&self, range: &ReportRange) -> StoreResult<Vec<Gap>> {
+        if self.backend() == Backend::Sqlite {
+            return self.sqlite_gaps(range).await;
+        }
         let rows = ranged(sqlx::query(queries::GAPS), range, false)
             .fetch_all(&mut *self.report_conn().await?)
             .await
@@ -288,6 +295,19 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_entries(&self, range: &ReportRange) -> StoreResult<Vec<EntryFeedback>> {
+        if self.backend() == Backend::Sqlite {
+            let entries = self.sqlite_entries(range).await?;
+            return Ok(entries
+                .into_iter()
+                .map(|(entry, [answered, solved, not_solved])| EntryFeedback {
+                    entry,
+                    answered,
+                    solved,
+                    not_solved,
+                    not_solved_rate: 0.0,
+                })
+                .collect());
+        }
         let rows = ranged(sqlx::query(queries::ENTRIES), range, false)
             .fetch_all(&mut *self.report_conn().await?)
             .await

@@ -151,6 +151,13 @@ pub(super) fn agent_csat() -> String {
     )
 }
 
+/// The distinct folded questions of gap replies, with their count and first reply (`$1`, `$2`
+/// only).
+pub(super) const GAP_KEYS: &str = "SELECT question_key AS k, COUNT(*) AS n, MIN(id) AS first \
+     FROM bot_replies WHERE at >= $1 AND at < $2 \
+       AND (outcome = 'escalated' OR feedback = 'not_solved') AND question_key <> '' \
+     GROUP BY question_key";
+
 /// The distinct folded questions of gap replies, with their count and first wording (`$1`,
 /// `$2` only).
 pub(super) const GAPS: &str = "SELECT g.k AS k, g.n AS n, b.question AS question FROM (\
