@@ -447,7 +447,13 @@ pub async fn seed(store: &SqlStore, spec: &SeedSpec) -> StoreResult<Seeded> {
     crate::report::facts::rebuild(&mut tx, None).await?;
     crate::report::facts::fill_question_keys(&mut tx).await?;
     tx.commit().await.sql()?;
-    sqlx::raw_sql("ANALYZE").execute(&mut *conn).await.sql()?;
+    // As autovacuum would: statistics, and on PostgreSQL the visibility map that lets
+    // index-only scans skip the table.
+    let analyze = match backend {
+        Backend::Sqlite => "ANALYZE",
+        Backend::Postgres => "VACUUM ANALYZE",
+    };
+    sqlx::raw_sql(analyze).execute(&mut *conn).await.sql()?;
     Ok(out)
 }
 
