@@ -153,4 +153,38 @@ SELECT at / 86400000, question_key, COUNT(*), MIN(id) FROM bot_replies
 WHERE (outcome = 'escalated' OR feedback = 'not_solved') AND question_key <> ''
 GROUP BY 1, 2;
 
+-- Tickets opened and closed per UTC day and desk (SQLite only), read like `bot_days`.
+CREATE TABLE ticket_days (
+    day    BIGINT NOT NULL,
+    desk   TEXT NOT NULL,
+    opened BIGINT NOT NULL,
+    closed BIGINT NOT NULL,
+    PRIMARY KEY (day, desk)
+) WITHOUT ROWID;
+
+CREATE TRIGGER ticket_days_opened AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_days (day, desk, opened, closed)
+    VALUES (NEW.opened_at / 86400000, NEW.desk, 1, 0)
+    ON CONFLICT (day, desk) DO UPDATE SET opened = opened + 1;
+END;
+
+CREATE TRIGGER ticket_days_closed AFTER INSERT ON ticket_events WHEN NEW.kind = 'closed' BEGIN
+    INSERT INTO ticket_days (day, desk, opened, closed)
+    SELECT NEW.at / 86400000, t.desk, 0, 1 FROM tickets t WHERE t.id = NEW.ticket_id
+    ON CONFLICT (day, desk) DO UPDATE SET closed = closed + 1;
+END;
+
+INSERT INTO ticket_days (day, desk, opened, closed)
+SELECT opened_at / 86400000, desk, COUNT(*), 0 FROM tickets WHERE true GROUP BY 1, 2
+ON CONFLICT (day, desk) DO UPDATE SET opened = opened + excluded.opened;
+INSERT INTO ticket_days (day, desk, opened, closed)
+SELECT e.at / 86400000, t.desk, 0, COUNT(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+WHERE e.kind = 'closed' GROUP BY 1, 2
+ON CONFLICT (day, desk) DO UPDATE SET closed = closed + excluded.closed;
+
+-- Ticket counts, survey answers and per-assignee CSAT of a range read from this index alone.
+CREATE INDEX tickets_report ON tickets (opened_at, desk, status, reopen_count, first_response_at,
+    first_agent, multi_agent, agent_replies, surveyed, survey_score, survey_nps, survey_ces,
+    assignee_id);
+
 INSERT INTO cursors (name, value) VALUES ('report.facts', 'rebuild');

@@ -140,8 +140,12 @@ impl ReportStore for SqlStore {
         bounds: &[i64],
     ) -> StoreResult<Vec<usize>> {
         let mut bars = vec![0; bounds.len() + 1];
+        let values = match self.backend() {
+            Backend::Sqlite => ranks::indexed_values(m),
+            Backend::Postgres => queries::values(m),
+        };
         for r in self
-            .report_rows(queries::histogram(m, bounds), range, true)
+            .report_rows(queries::histogram(&values, bounds), range, true)
             .await?
         {
             let bar: i64 = r.try_get("bar").sql()?;
@@ -185,6 +189,14 @@ impl ReportStore for SqlStore {
 
     async fn report_days(&self, range: &ReportRange) -> StoreResult<Vec<Day>> {
         let mut days = BTreeMap::new();
+        if self.backend() == Backend::Sqlite {
+            for (d, opened, closed) in self.sqlite_day_rows(range).await? {
+                let day = day_entry(&mut days, d);
+                day.opened += opened;
+                day.closed += closed;
+            }
+            return Ok(days.into_values().collect());
+        }
         for r in self
             .report_rows(queries::opened_days(), range, true)
             .await?

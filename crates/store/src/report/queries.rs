@@ -56,16 +56,13 @@ pub(super) fn durations(m: Measure) -> String {
 }
 
 /// Values per bar of `bounds`.
-pub(super) fn histogram(m: Measure, bounds: &[i64]) -> String {
+pub(super) fn histogram(values: &str, bounds: &[i64]) -> String {
     let mut case = String::from("CASE");
     for (i, b) in bounds.iter().enumerate() {
         case.push_str(&format!(" WHEN ms < {b} THEN {i}"));
     }
     case.push_str(&format!(" ELSE {} END", bounds.len()));
-    format!(
-        "SELECT CAST({case} AS BIGINT) AS bar, COUNT(*) AS n FROM ({}) v GROUP BY 1",
-        values(m)
-    )
+    format!("SELECT CAST({case} AS BIGINT) AS bar, COUNT(*) AS n FROM ({values}) v GROUP BY 1")
 }
 
 /// The bot's replies grouped by day, outcome, verdict and escalation. A reply escalated when

@@ -55,6 +55,15 @@ pub(super) fn values(m: Measure) -> String {
     )
 }
 
+/// [`values`] read from the measure's own index (SQLite).
+pub(super) fn indexed_values(m: Measure) -> String {
+    let s = shape(m);
+    format!(
+        "SELECT {} AS ms FROM tickets t INDEXED BY {} WHERE {IN_RANGE} AND {}",
+        s.value, s.index, s.cond
+    )
+}
+
 /// The first-response time per agent who replied first (alias `t`), on its index.
 const AGENT_INDEX: &str = "tickets_agent_frt";
 const AGENT_VALUE: &str = "t.first_reply_at - t.opened_at";

@@ -78,6 +78,57 @@ impl SqlStore {
         Ok(rows)
     }
 
+    /// Rows `(d, opened, closed)` of the tickets opened and closed per day in the range.
+    pub(super) async fn sqlite_day_rows(
+        &self,
+        range: &ReportRange,
+    ) -> StoreResult<Vec<(i64, usize, usize)>> {
+        let (days, edges) = split(range);
+        let desk = range.desk.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        let query = |q: String, lo: i64, hi: i64| {
+            sqlx::query(sql!("{q}"))
+                .bind(lo)
+                .bind(hi)
+                .bind(desk.clone())
+        };
+        let mut conn = self.report_conn().await?;
+        if let Some((first, end)) = days {
+            let q = query(
+                "SELECT day AS d, CAST(SUM(opened) AS BIGINT) AS opened, \
+                   CAST(SUM(closed) AS BIGINT) AS closed FROM ticket_days \
+                 WHERE day >= $1 AND day < $2 AND ($3 = '' OR desk = $3) GROUP BY day"
+                    .to_owned(),
+                first,
+                end,
+            );
+            for r in q.fetch_all(&mut *conn).await.sql()? {
+                out.push((
+                    r.try_get("d").sql()?,
+                    count(&r, "opened")?,
+                    count(&r, "closed")?,
+                ));
+            }
+        }
+        for (lo, hi) in edges {
+            for r in query(super::queries::opened_days(), lo, hi)
+                .fetch_all(&mut *conn)
+                .await
+                .sql()?
+            {
+                out.push((r.try_get("d").sql()?, count(&r, "n")?, 0));
+            }
+            for r in query(super::queries::CLOSED_DAYS.to_owned(), lo, hi)
+                .fetch_all(&mut *conn)
+                .await
+                .sql()?
+            {
+                out.push((r.try_get("d").sql()?, 0, count(&r, "n")?));
+            }
+        }
+        Ok(out.into_iter().filter(|(_, o, c)| o + c > 0).collect())
+    }
+
     /// Per entry answered with in the range: (answers, solved, not solved).
     pub(super) async fn sqlite_entries(
         &self,
