@@ -3,6 +3,7 @@
 pub mod config;
 pub mod engine;
 pub mod fold;
+pub mod hours;
 pub mod metrics;
 pub mod outbox;
 pub mod ports;
@@ -21,6 +22,7 @@ pub use config::{
     ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
     SurveyConfig,
 };
+pub use hours::{HoursConfig, HoursError, SupportHours};
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,
     transcript_line, transcript_line_in,
