@@ -19,14 +19,14 @@ mod counting;
 pub mod testing;
 
 pub use config::{
-    ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
-    SurveyConfig,
+    ConversationConfig, DeskConfig, EngineConfig, FollowupsConfig, MatchingConfig, OutboxConfig,
+    SlaConfig, SurveyConfig,
 };
-pub use hours::{HoursConfig, HoursError, SupportHours};
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,
     transcript_line, transcript_line_in,
 };
+pub use hours::{HoursConfig, HoursError, SupportHours};
 pub use outbox::{Delivery, Destination, OutboxDepth, OutboxEntry, OutboxStatus};
 pub use ports::*;
 pub use stop::StopSignal;
