@@ -287,3 +287,22 @@ async fn follow_ups_are_off_by_default() {
     assert_eq!((r.nudges, r.auto_closed, r.next_reminders), (0, 0, 0));
     assert_eq!(h.ticket(1).await.status, TicketStatus::Open);
 }
+
+#[tokio::test]
+async fn the_report_counts_an_automatic_close_but_never_as_an_agents() {
+    let h = harness_with(followups(0, 48), MemoryStore::new());
+    let room = h.open_ticket("r").await;
+    h.agent("Alice", &room, "Please check your e-mail.").await;
+    h.clock.advance_minutes(48 * 60);
+    assert_eq!(h.engine.tick().await.unwrap().auto_closed, 1);
+    let range = report::ReportRange::default();
+    let pure = report::compute(&report::load(&*h.store, &range).await.unwrap(), &range);
+    let via_store = report::from_store(&*h.store, &range).await.unwrap();
+    for r in [&pure, &via_store] {
+        assert_eq!(r.tickets_closed, 1);
+        assert_eq!(r.days.iter().map(|d| d.closed).sum::<usize>(), 1);
+        let alice = r.agents.iter().find(|a| a.name == "Alice").unwrap();
+        assert_eq!((alice.replies, alice.closed), (1, 0), "not Alice's close");
+        assert_eq!(r.agents.len(), 1, "auto-close is no agent");
+    }
+}
