@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use frontdesk_core::{
-    ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
-    SurveyConfig,
+    ConversationConfig, DeskConfig, EngineConfig, FollowupsConfig, MatchingConfig, OutboxConfig,
+    SlaConfig, SurveyConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -147,6 +147,8 @@ pub(crate) struct Config {
     pub(crate) desk: DeskConfig,
     pub(crate) conversation: ConversationConfig,
     pub(crate) sla: SlaConfig,
+    /// `[followups]`: the reminder to a silent customer and the automatic close (off by default).
+    pub(crate) followups: FollowupsConfig,
     pub(crate) outbox: OutboxConfig,
     /// `[survey]`: the optional NPS and CES questions after the satisfaction score.
     pub(crate) survey: SurveyConfig,
@@ -187,6 +189,10 @@ impl Config {
         let cfg: Config = toml::Value::Table(value)
             .try_into()
             .with_context(|| format!("invalid configuration in {origin}"))?;
+        // Support hours and follow-up durations are checked here, before anything starts.
+        if let Err(reason) = cfg.engine().support_hours() {
+            bail!("invalid configuration in {origin}: {reason}");
+        }
         Ok(cfg)
     }
 
@@ -201,6 +207,7 @@ impl Config {
             },
             conversation: self.conversation.clone(),
             sla: self.sla.clone(),
+            followups: self.followups.clone(),
             outbox: self.outbox.clone(),
             survey: self.survey.clone(),
             snippets: self.snippets.clone(),
@@ -383,6 +390,45 @@ mod tests {
         let err =
             Config::load_with_env(Some(&write_tmp("[kb]\nthreshold = 1\n")), &[]).unwrap_err();
         assert!(format!("{err:#}").contains("threshold"), "{err:#}");
+    }
+
+    #[test]
+    fn support_hours_and_follow_ups_are_read_and_checked() {
+        let c = Config::load_with_env(
+            Some(&write_tmp(
+                "[desk.hours]\ntime_zone = \"Europe/Vilnius\"\nmon = [\"09:00-12:00\", \"13:00-17:00\"]\nholidays = [\"2026-12-24\"]\n[followups]\nremind_after_hours = 24\nclose_after_hours = 72\n[sla]\nnext_response_minutes = 60\n",
+            )),
+            &env(&[("FRONTDESK_DESK_HOURS_FRI", "10:00-14:00,22:00-02:00+1")]),
+        )
+        .unwrap();
+        let e = c.engine();
+        assert_eq!(e.desk.hours.mon, ["09:00-12:00", "13:00-17:00"]);
+        assert_eq!(e.desk.hours.fri, ["10:00-14:00", "22:00-02:00+1"]);
+        assert_eq!(e.followups.close_after_hours, 72);
+        assert_eq!(e.sla.next_response_minutes, 60);
+        assert!(e.support_hours().unwrap().is_set());
+
+        let bad = |toml: &str| {
+            format!(
+                "{:#}",
+                Config::load_with_env(Some(&write_tmp(toml)), &[]).unwrap_err()
+            )
+        };
+        let e = bad("[desk.hours]\ntime_zone = \"Mars/Olympus\"\nmon = [\"09:00-17:00\"]\n");
+        assert!(
+            e.contains("desk.hours.time_zone") && e.contains("unknown time zone"),
+            "{e}"
+        );
+        let e = bad("[desk.hours]\ntime_zone = \"UTC\"\ntue = [\"17:00-09:00\"]\n");
+        assert!(
+            e.contains("desk.hours.tue") && e.contains("ends before it starts"),
+            "{e}"
+        );
+        let e = bad("[followups]\nclose_after_hours = -1\n");
+        assert!(
+            e.contains("followups.close_after_hours") && e.contains("negative"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -291,6 +291,29 @@ fn config_prints_the_effective_settings() {
 }
 
 #[test]
+fn bad_support_hours_are_refused_at_start_with_the_key_and_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("frontdesk.toml"),
+        "[desk.hours]\ntime_zone = \"Europe/Vilnius\"\nmon = [\"09:00-13:00\", \"12:00-17:00\"]\n",
+    )
+    .unwrap();
+    for cmd in ["config", "chat"] {
+        let o = bin().arg(cmd).current_dir(dir.path()).output().unwrap();
+        let text = out(&o);
+        assert!(!o.status.success(), "{cmd}: {text}");
+        assert!(
+            text.contains("desk.hours.mon") && text.contains("overlaps \"09:00-13:00\""),
+            "{cmd}: {text}"
+        );
+    }
+    assert!(
+        !dir.path().join("frontdesk.db").exists(),
+        "refused before the database"
+    );
+}
+
+#[test]
 fn run_explains_what_is_missing_before_touching_anything() {
     let dir = tempfile::tempdir().unwrap();
     // No token: nothing to run on; the terminal chat is suggested.

@@ -21,6 +21,9 @@ pub struct DeskConfig {
     /// notices): `en`, `lt`, `et`, or a language whose every desk text is given in
     /// `[texts.LANG]`. Customers are still answered in their own language.
     pub lang: String,
+    /// `[desk.hours]`: support hours (time zone, weekly schedule, holidays); left out, the desk
+    /// is always open. See [`crate::hours`].
+    pub hours: crate::hours::HoursConfig,
 }
 
 impl Default for DeskConfig {
@@ -30,6 +33,7 @@ impl Default for DeskConfig {
             platform: "terminal".into(),
             chat_id: "desk".into(),
             lang: "en".into(),
+            hours: crate::hours::HoursConfig::default(),
         }
     }
 }
@@ -201,7 +205,8 @@ impl Default for ConversationConfig {
     }
 }
 
-/// The first-response SLA: remind the desk at the target, ping again at each further multiple.
+/// The response SLA: remind the desk at the target, ping again at each further multiple.
+/// Targets count business time only when `[desk.hours]` is set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaConfig {
@@ -209,6 +214,9 @@ pub struct SlaConfig {
     pub first_response_minutes: i64,
     /// How many reminders at most (1 at the target, 2 at twice it with the agent role pinged, ...).
     pub reminders: i64,
+    /// Minutes within which a customer's message after an agent reply should be answered
+    /// ("next response"); 0 (the default) turns these reminders off. Up to `reminders` of them.
+    pub next_response_minutes: i64,
 }
 
 impl Default for SlaConfig {
@@ -216,8 +224,21 @@ impl Default for SlaConfig {
         SlaConfig {
             first_response_minutes: 15,
             reminders: 2,
+            next_response_minutes: 0,
         }
     }
+}
+
+/// Follow-ups on silence: after an agent reply, a customer who says nothing gets one gentle
+/// reminder, and later the ticket closes itself (with the survey). Both off (0) by default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FollowupsConfig {
+    /// Hours of customer silence after an agent reply before the one reminder; 0: none.
+    pub remind_after_hours: i64,
+    /// Hours of customer silence after an agent reply before the ticket closes itself; 0:
+    /// never. Must be longer than `remind_after_hours` when both are set.
+    pub close_after_hours: i64,
 }
 
 /// How the outbox dispatcher retries (see [`crate::outbox`]).
@@ -279,8 +300,10 @@ pub struct EngineConfig {
     pub matching: MatchingConfig,
     /// Conversation rules.
     pub conversation: ConversationConfig,
-    /// First-response SLA.
+    /// First- and next-response SLA.
     pub sla: SlaConfig,
+    /// Follow-ups on customer silence.
+    pub followups: FollowupsConfig,
     /// Outbox delivery.
     pub outbox: OutboxConfig,
     /// Optional survey questions.
@@ -289,4 +312,47 @@ pub struct EngineConfig {
     pub snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: language -> key -> text (see [`crate::texts::Text`]).
     pub texts: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl EngineConfig {
+    /// Checks the time-related settings and compiles the support hours: refuses bad
+    /// `[desk.hours]` (see [`crate::hours::SupportHours::from_config`]), negative durations,
+    /// and a reminder to silent customers that would come after their ticket closed itself.
+    /// The error names the key and the reason.
+    pub fn support_hours(&self) -> Result<crate::hours::SupportHours, String> {
+        let hours = crate::hours::SupportHours::from_config(&self.desk.hours, "desk.hours")
+            .map_err(|e| e.to_string())?;
+        let checks = [
+            (
+                "sla.first_response_minutes",
+                self.sla.first_response_minutes,
+            ),
+            ("sla.next_response_minutes", self.sla.next_response_minutes),
+            ("sla.reminders", self.sla.reminders),
+            (
+                "followups.remind_after_hours",
+                self.followups.remind_after_hours,
+            ),
+            (
+                "followups.close_after_hours",
+                self.followups.close_after_hours,
+            ),
+        ];
+        for (key, v) in checks {
+            if v < 0 {
+                return Err(format!("{key}: {v} is negative (0 turns it off)"));
+            }
+        }
+        let f = &self.followups;
+        if f.remind_after_hours > 0
+            && f.close_after_hours > 0
+            && f.remind_after_hours >= f.close_after_hours
+        {
+            return Err(format!(
+                "followups.remind_after_hours: {} must be shorter than followups.close_after_hours ({}), or the reminder would never be sent",
+                f.remind_after_hours, f.close_after_hours
+            ));
+        }
+        Ok(hours)
+    }
 }

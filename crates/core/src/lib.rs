@@ -3,6 +3,7 @@
 pub mod config;
 pub mod engine;
 pub mod fold;
+pub mod hours;
 pub mod metrics;
 pub mod outbox;
 pub mod ports;
@@ -18,13 +19,14 @@ mod counting;
 pub mod testing;
 
 pub use config::{
-    ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
-    SurveyConfig,
+    ConversationConfig, DeskConfig, EngineConfig, FollowupsConfig, MatchingConfig, OutboxConfig,
+    SlaConfig, SurveyConfig,
 };
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,
     transcript_line, transcript_line_in,
 };
+pub use hours::{HoursConfig, HoursError, SupportHours};
 pub use outbox::{Delivery, Destination, OutboxDepth, OutboxEntry, OutboxStatus};
 pub use ports::*;
 pub use stop::StopSignal;

@@ -16,6 +16,7 @@ use tracing::info;
 mod batch;
 mod customers;
 mod feedback;
+mod followups;
 mod keys;
 mod messages;
 mod outbox;

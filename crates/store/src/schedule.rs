@@ -5,7 +5,7 @@ use frontdesk_core::*;
 use sqlx::Row;
 
 use crate::rows::*;
-use crate::{Sql, SqlStore, sql};
+use crate::{Sql, SqlStore};
 
 #[async_trait]
 impl ScheduleStore for SqlStore {
@@ -72,32 +72,16 @@ impl ScheduleStore for SqlStore {
     async fn take_due_reminders(
         &self,
         desk: &str,
-        now: Timestamp,
-        target_ms: i64,
-        max_level: i64,
+        due: &[(i64, Timestamp)],
     ) -> StoreResult<Vec<(Ticket, i64)>> {
-        let mut out = Vec::new();
         // Highest level first, so a ticket found late gets the level it is at, once. Each
         // UPDATE … RETURNING hands a row to exactly one caller: a concurrent replica's UPDATE
         // waits for the row lock, then sees `reminders_sent` raised and skips it.
-        for level in (1..=max_level).rev() {
-            let q = sql!(
-                "UPDATE tickets SET reminders_sent = $1 WHERE desk = $2 AND status = 'open' \
-                 AND first_response_at IS NULL AND reminders_sent < $1 AND opened_at <= $3 \
-                 RETURNING {TICKET_COLS}"
-            );
-            let rows = sqlx::query(q)
-                .bind(level)
-                .bind(desk)
-                .bind(now.0 - level * target_ms)
-                .fetch_all(&mut *self.conn().await?)
-                .await
-                .sql()?;
-            for r in &rows {
-                out.push((ticket_from_row(r)?, level));
-            }
-        }
-        out.sort_by_key(|(t, _)| t.id);
-        Ok(out)
+        let q = format!(
+            "UPDATE tickets SET reminders_sent = $1 WHERE desk = $2 AND status = 'open' \
+             AND first_response_at IS NULL AND reminders_sent < $1 AND opened_at <= $3 \
+             RETURNING {TICKET_COLS}"
+        );
+        crate::followups::take_levels(self, &q, desk, due).await
     }
 }

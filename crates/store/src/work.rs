@@ -64,7 +64,8 @@ impl TicketWorkStore for SqlStore {
         let mut conn = self.conn().await?;
         let mut tx = conn.atomic().await?;
         let found = sqlx::query(
-            "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $1) WHERE id = $2",
+            "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $1), \
+             last_agent_at = $1, customer_waiting_since = NULL, followup_level = 0 WHERE id = $2",
         )
         .bind(now.0)
         .bind(id.0)

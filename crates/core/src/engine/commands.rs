@@ -272,6 +272,23 @@ impl Unit<'_> {
             return self.notice(ticket, &text, false).await;
         }
         info!(ticket = n, "closed");
+        let vars = [("agent", agent.name.as_str()), ("number", &number)];
+        let note = self.e.desk_text(Text::ClosedByAgent, &vars);
+        self.after_close(ticket, customer, Text::TicketClosedSurvey, &note)
+            .await
+    }
+
+    /// What follows every close, by an agent or automatic (the ticket is closed already):
+    /// the survey is offered, the customer's conversation moves on, the customer gets
+    /// `survey_text` (`{number}`) with the rating buttons, the room gets `note` and is closed.
+    pub(super) async fn after_close(
+        &mut self,
+        ticket: &Ticket,
+        customer: &Customer,
+        survey_text: Text,
+        note: &str,
+    ) -> Result<(), EngineError> {
+        let number = ticket.number.to_string();
         self.tx.survey_offered(ticket.id, self.now).await?;
         let mut c = customer.clone();
         if c.state == (ConversationState::InTicket { ticket: ticket.id }) {
@@ -281,11 +298,10 @@ impl Unit<'_> {
             };
             self.set_state(&mut c, closed).await?;
         }
-        let body = self.e.texts.fill(
-            &ticket.lang,
-            Text::TicketClosedSurvey,
-            &[("number", &number)],
-        );
+        let body = self
+            .e
+            .texts
+            .fill(&ticket.lang, survey_text, &[("number", &number)]);
         let buttons = (1..=5)
             .filter_map(|score| {
                 let payload = Payload::Rate {
@@ -303,9 +319,7 @@ impl Unit<'_> {
         let m = OutMessage::plain(MessageKind::Bot, body.clone()).with_buttons(buttons);
         self.send_to_customer(&target, Some(ticket.id), m, &body)
             .await?;
-        let vars = [("agent", agent.name.as_str()), ("number", &number)];
-        let text = self.e.desk_text(Text::ClosedByAgent, &vars);
-        self.notice(ticket, &text, false).await?;
+        self.notice(ticket, note, false).await?;
         self.post_to_room(ticket, Delivery::CloseRoom).await
     }
 

@@ -592,14 +592,42 @@ impl Unit<'_> {
         self.set_state(customer, ConversationState::InTicket { ticket: ticket.id })
             .await?;
         let number = ticket.number.to_string();
-        self.say(
-            customer,
-            lang,
-            Text::TicketOpened,
-            &[("number", &number)],
-            Vec::new(),
-        )
-        .await?;
+        // Outside support hours the customer is told when the team is back, in the desk's
+        // local time.
+        let back = match self.e.hours.is_open(now) {
+            true => None,
+            false => self
+                .e
+                .hours
+                .next_open(now)
+                .and_then(|at| self.e.hours.local(at)),
+        };
+        match back {
+            Some(local) => {
+                let back = format!(
+                    "{} {local}",
+                    crate::texts::weekday_name(lang, local.weekday)
+                );
+                self.say(
+                    customer,
+                    lang,
+                    Text::TicketOpenedAfterHours,
+                    &[("number", &number), ("back", &back)],
+                    Vec::new(),
+                )
+                .await?;
+            }
+            None => {
+                self.say(
+                    customer,
+                    lang,
+                    Text::TicketOpened,
+                    &[("number", &number)],
+                    Vec::new(),
+                )
+                .await?;
+            }
+        }
         let summary = self.e.room_summary(self.tx.as_ref(), &ticket).await?;
         self.post_to_room(&ticket, Delivery::Send(summary)).await
     }
@@ -703,6 +731,9 @@ impl Unit<'_> {
         body: &str,
         files: &[Attachment],
     ) -> Result<(), EngineError> {
+        if t.status == TicketStatus::Open {
+            self.tx.record_customer_reply(t.id, self.now).await?;
+        }
         if t.customer_in_room {
             return Ok(());
         }

@@ -24,6 +24,7 @@ mod commands;
 mod customer;
 mod dispatch;
 mod flood;
+mod followups;
 mod payload;
 mod prepare;
 mod reachability;
@@ -41,6 +42,7 @@ use tracing::{debug, instrument, warn};
 
 use crate::config::EngineConfig;
 use crate::fold::fold;
+use crate::hours::SupportHours;
 use crate::metrics::Metrics;
 use crate::ports::{Clock, Router, Store, StoreError};
 use crate::texts::{Audience, BUILTIN_LANGUAGES, Text, Texts, TextsError};
@@ -94,6 +96,12 @@ pub enum Handled {
 pub struct TickReport {
     /// First-response reminders decided.
     pub reminders: usize,
+    /// Next-response reminders decided (a customer waits on the agents again).
+    pub next_reminders: usize,
+    /// Customers reminded after staying silent since an agent reply.
+    pub nudges: usize,
+    /// Tickets that closed themselves after the customer's silence.
+    pub auto_closed: usize,
     /// Outbox rows delivered.
     pub delivered: usize,
 }
@@ -102,6 +110,8 @@ pub struct TickReport {
 pub struct Engine {
     cfg: EngineConfig,
     texts: Texts,
+    /// The desk's support hours (always open when not configured).
+    hours: SupportHours,
     /// Requests for a person and "that did not help", built in and configured.
     intents: Intents,
     greetings: Vec<(String, String)>,
@@ -185,6 +195,7 @@ impl Engine {
                 cfg.outbox.retry_horizon_minutes, cfg.outbox.claim_seconds
             )));
         }
+        let hours = cfg.support_hours().map_err(EngineError::Config)?;
         let by_lang = |m: &std::collections::BTreeMap<String, Vec<String>>| {
             m.iter()
                 .flat_map(|(lang, ps)| ps.iter().map(move |p| (fold(p), lang.clone())))
@@ -203,6 +214,7 @@ impl Engine {
             thanks: by_lang(&cfg.conversation.thanks),
             intents: build_intents(&cfg.conversation),
             texts,
+            hours,
             cfg,
             store,
             router,
@@ -218,6 +230,11 @@ impl Engine {
     /// A text for the agents, in the desk's language, with its placeholders filled.
     fn desk_text(&self, text: Text, vars: &[(&str, &str)]) -> String {
         self.texts.fill(&self.cfg.desk.lang, text, vars)
+    }
+
+    /// The desk's support hours (as configured in `[desk.hours]`).
+    pub fn hours(&self) -> &SupportHours {
+        &self.hours
     }
 
     /// The configuration.
@@ -319,52 +336,12 @@ impl Engine {
         Ok(true)
     }
 
-    /// Periodic work: first-response reminders (each sent by one replica), then delivery of
-    /// the outbox rows that are due. Call it every few seconds.
+    /// Periodic work: follow-ups (automatic closes and reminders to silent customers, first-
+    /// and next-response reminders; each decided by one replica, see [`followups`]), then
+    /// delivery of the outbox rows that are due. Call it every few seconds.
     pub async fn tick(&self) -> Result<TickReport, EngineError> {
         let now = self.clock.now();
-        let mut report = TickReport::default();
-        let sla = &self.cfg.sla;
-        if sla.first_response_minutes > 0 && sla.reminders > 0 {
-            let target = sla.first_response_minutes * 60_000;
-            let mut u =
-                Unit::begin(self, &format!("reminders:{}", self.cfg.desk.name), now).await?;
-            let due =
-                u.tx.take_due_reminders(&self.cfg.desk.name, now, target, sla.reminders)
-                    .await?;
-            for (t, level) in due {
-                let waited = (now.millis() - t.opened_at.millis()) / 60_000;
-                let (number, waited, target) = (
-                    t.number.to_string(),
-                    waited.to_string(),
-                    sla.first_response_minutes.to_string(),
-                );
-                let key = if level <= 1 {
-                    Text::ReminderFirst
-                } else {
-                    Text::ReminderAgain
-                };
-                let text = self.desk_text(
-                    key,
-                    &[
-                        ("number", &number),
-                        ("waited", &waited),
-                        ("target", &target),
-                    ],
-                );
-                u.tx.add_event(
-                    t.id,
-                    EventKind::Reminder,
-                    None,
-                    &format!("level {level}"),
-                    now,
-                )
-                .await?;
-                u.notice(&t, &text, level >= 2).await?;
-                report.reminders += 1;
-            }
-            u.commit().await?;
-        }
+        let mut report = self.follow_up(now).await?;
         report.delivered = self.dispatch_due().await?.delivered;
         let keep = self.cfg.outbox.keep_delivered_days;
         if keep > 0 {

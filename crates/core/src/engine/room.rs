@@ -131,6 +131,9 @@ impl Unit<'_> {
             }
             if is_message {
                 self.count(Effect::CustomerMessage);
+                if ticket.status == TicketStatus::Open {
+                    self.tx.record_customer_reply(ticket.id, now).await?;
+                }
             }
             return Ok(Handled::Done);
         }

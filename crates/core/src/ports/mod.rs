@@ -13,8 +13,10 @@ use async_trait::async_trait;
 
 use crate::types::*;
 
+mod followups;
 mod report;
 mod store;
+pub use followups::*;
 pub use report::*;
 pub use store::*;
 

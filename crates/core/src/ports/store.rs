@@ -11,6 +11,7 @@
 
 use async_trait::async_trait;
 
+use super::FollowUpStore;
 use crate::outbox::*;
 use crate::types::*;
 
@@ -233,15 +234,16 @@ pub trait ScheduleStore: Send + Sync {
     /// Gives the lease up if `holder` holds it.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
     /// Takes the first-response reminders that are due: open tickets without an agent reply
-    /// whose age reached `level × target_ms` for a level above the reminders already sent, up
-    /// to `max_level`. Each (ticket, level) is returned to exactly one caller, also across
-    /// replicas sharing one database.
+    /// opened at or before the instant given for a level, for a level above the reminders
+    /// already sent. `due` lists `(level, opened_at_or_before)`: the Engine computes each
+    /// level's instant from the target in business time (see
+    /// [`crate::hours::SupportHours::business_start`]). Each (ticket, level) is returned to
+    /// exactly one caller, also across replicas sharing one database; a ticket due for
+    /// several levels gets the highest only.
     async fn take_due_reminders(
         &self,
         desk: &str,
-        now: Timestamp,
-        target_ms: i64,
-        max_level: i64,
+        due: &[(i64, Timestamp)],
     ) -> StoreResult<Vec<(Ticket, i64)>>;
 }
 
@@ -305,6 +307,7 @@ pub trait Data:
     + TicketWorkStore
     + FeedbackStore
     + ScheduleStore
+    + FollowUpStore
     + OutboxStore
 {
 }
@@ -316,6 +319,7 @@ impl<T> Data for T where
         + TicketWorkStore
         + FeedbackStore
         + ScheduleStore
+        + FollowUpStore
         + OutboxStore
         + ?Sized
 {

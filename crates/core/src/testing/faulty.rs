@@ -178,7 +178,13 @@ macro_rules! all_data {
             fn set_cursor(&self, name: &str, value: &str) -> ();
             fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, now: Timestamp) -> bool;
             fn release_lease(&self, name: &str, holder: &str) -> ();
-            fn take_due_reminders(&self, desk: &str, now: Timestamp, target_ms: i64, max_level: i64) -> Vec<(Ticket, i64)>;
+            fn take_due_reminders(&self, desk: &str, due: &[(i64, Timestamp)]) -> Vec<(Ticket, i64)>;
+        });
+        delegate!($ty, FollowUpStore {
+            fn record_customer_reply(&self, id: TicketId, now: Timestamp) -> ();
+            fn take_due_next_reminders(&self, desk: &str, due: &[(i64, Timestamp)]) -> Vec<(Ticket, i64)>;
+            fn take_due_nudges(&self, desk: &str, replied_by: Timestamp) -> Vec<Ticket>;
+            fn take_due_auto_closes(&self, desk: &str, replied_by: Timestamp, now: Timestamp, detail: &str) -> Vec<Ticket>;
         });
         delegate!($ty, OutboxStore {
             fn enqueue(&self, row: &NewOutbound, claim: Option<(&str, Timestamp)>) -> (OutboxId, bool);

@@ -306,6 +306,36 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
             "⏰ Pöördumine #{number} on {waited} min järel ikka vastuseta (eesmärk {target} min). Kas keegi saaks selle enda peale võtta?"
         }
 
+        (ReminderNext, "en") => {
+            "⏰ The customer of ticket #{number} has waited at least {waited} min for a reply to their latest message (target {target} min)."
+        }
+        (ReminderNext, "lt") => {
+            "⏰ Užklausos #{number} klientas jau mažiausiai {waited} min. laukia atsakymo į paskutinę žinutę (tikslas – {target} min.)."
+        }
+        (ReminderNext, "et") => {
+            "⏰ Pöördumise #{number} klient on oodanud oma viimasele sõnumile vastust vähemalt {waited} min (eesmärk {target} min)."
+        }
+
+        (FollowupSent, "en") => {
+            "The customer of ticket #{number} has not written for {hours} h since the last reply; they were sent a reminder."
+        }
+        (FollowupSent, "lt") => {
+            "Užklausos #{number} klientas nerašė {hours} val. nuo paskutinio atsakymo; jam išsiųstas priminimas."
+        }
+        (FollowupSent, "et") => {
+            "Pöördumise #{number} klient pole viimasest vastusest saadik {hours} h kirjutanud; talle saadeti meeldetuletus."
+        }
+
+        (ClosedAutomatically, "en") => {
+            "Ticket #{number} closed automatically: no reply from the customer for {hours} h. A message from them reopens it."
+        }
+        (ClosedAutomatically, "lt") => {
+            "Užklausa #{number} uždaryta automatiškai: klientas neatsakė {hours} val. Jo žinutė ją vėl atidarys."
+        }
+        (ClosedAutomatically, "et") => {
+            "Pöördumine #{number} suleti automaatselt: klient pole {hours} h vastanud. Tema sõnum avab selle uuesti."
+        }
+
         // --- The dispatcher's notices ---
         (RoomReplaced, "en") => {
             "⚠ The previous room of ticket #{number} was deleted, so this one replaces it. Messages that could not reach the old room follow here."

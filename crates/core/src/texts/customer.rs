@@ -47,6 +47,15 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         ("en", SlowDown) => {
             "You're writing faster than I can keep up with. Everything you send is saved; please wait a minute before writing again."
         }
+        ("en", TicketOpenedAfterHours) => {
+            "I've opened ticket #{number} for you. Our team is away right now and back on {back}; an agent will reply right here. You can keep writing and they will see everything."
+        }
+        ("en", FollowupReminder) => {
+            "Just checking in on ticket #{number}: did our last reply help? If you still need anything, write here. If we don't hear from you, the ticket will close on its own."
+        }
+        ("en", TicketAutoClosedSurvey) => {
+            "We haven't heard from you for a while, so ticket #{number} is now closed; write here any time to reopen it. How satisfied are you with the help you got? (1 = very unhappy, 5 = very happy)"
+        }
         ("en", HandoffDelayed) => {
             "Your message is saved, but I couldn't reach the team just now. I'll keep trying; you don't need to write again."
         }
@@ -90,6 +99,15 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         ("lt", SlowDown) => {
             "Rašote greičiau, nei spėju atsakyti. Viskas, ką siunčiate, išsaugoma; prieš rašydami vėl palaukite minutę."
         }
+        ("lt", TicketOpenedAfterHours) => {
+            "Sukūriau jums užklausą #{number}. Šiuo metu mūsų komanda nedirba, grįš {back}; konsultantas atsakys čia pat. Galite toliau rašyti – jis matys visas žinutes."
+        }
+        ("lt", FollowupReminder) => {
+            "Norime pasiteirauti dėl užklausos #{number}: ar mūsų atsakymas padėjo? Jei dar reikia pagalbos, parašykite čia. Jei neatsakysite, užklausa bus uždaryta automatiškai."
+        }
+        ("lt", TicketAutoClosedSurvey) => {
+            "Kurį laiką negavome jūsų atsakymo, todėl užklausa #{number} uždaryta; parašykite čia bet kada ir ji vėl bus atidaryta. Kaip vertinate gautą pagalbą? (1 – labai nepatenkintas, 5 – labai patenkintas)"
+        }
         ("lt", HandoffDelayed) => {
             "Jūsų žinutė išsaugota, bet šiuo metu nepavyko susisiekti su komanda. Bandysiu toliau – rašyti iš naujo nereikia."
         }
@@ -132,6 +150,15 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         }
         ("et", SlowDown) => {
             "Kirjutate kiiremini, kui jõuan vastata. Kõik saadetu salvestatakse; palun oodake enne uuesti kirjutamist minut."
+        }
+        ("et", TicketOpenedAfterHours) => {
+            "Avasin teile pöördumise #{number}. Meie meeskond on praegu eemal ja naaseb {back}; klienditeenindaja vastab siinsamas. Võite edasi kirjutada, ta näeb kõiki sõnumeid."
+        }
+        ("et", FollowupReminder) => {
+            "Uurime pöördumise #{number} kohta: kas meie viimane vastus aitas? Kui vajate veel abi, kirjutage siia. Kui me teilt ei kuule, suletakse pöördumine automaatselt."
+        }
+        ("et", TicketAutoClosedSurvey) => {
+            "Me pole teilt mõnda aega kuulnud, seega on pöördumine #{number} nüüd suletud; kirjutage siia igal ajal, et see uuesti avada. Kui rahul olete saadud abiga? (1 – väga rahulolematu, 5 – väga rahul)"
         }
         ("et", HandoffDelayed) => {
             "Teie sõnum on salvestatud, kuid praegu ei õnnestunud meeskonnaga ühendust saada. Proovin edasi – uuesti kirjutama ei pea."

@@ -98,6 +98,13 @@ text_keys! {
     HandoffDelayed = "handoff_delayed", Customer;
     /// The customer writes faster than the flood limit; messages are kept, not answered.
     SlowDown = "slow_down", Customer;
+    /// The ticket is open, outside support hours: `{number}`, `{back}` (when the team is back,
+    /// in the desk's local time, e.g. `Monday 2026-12-07 09:00 (Europe/Vilnius)`).
+    TicketOpenedAfterHours = "ticket_opened_after_hours", Customer;
+    /// The one gentle reminder to a customer silent since an agent reply: `{number}`.
+    FollowupReminder = "followup_reminder", Customer;
+    /// The ticket closed itself after the customer's silence, survey question: `{number}`.
+    TicketAutoClosedSurvey = "ticket_auto_closed_survey", Customer;
 
     // --- What agents read in the desk (texts in `agent.rs`) ---
     /// `/help`: the agent commands.
@@ -198,6 +205,13 @@ text_keys! {
     ReminderFirst = "reminder_first", Desk;
     /// Later first-response reminders (they ping the agents): `{number}`, `{waited}`, `{target}`.
     ReminderAgain = "reminder_again", Desk;
+    /// Next-response reminder (a customer's message waits on the agents): `{number}`,
+    /// `{waited}` (at least, minutes), `{target}`.
+    ReminderNext = "reminder_next", Desk;
+    /// The customer was reminded after their silence: `{number}`, `{hours}`.
+    FollowupSent = "followup_sent", Desk;
+    /// The ticket closed itself after the customer's silence: `{number}`, `{hours}`.
+    ClosedAutomatically = "closed_automatically", Desk;
     /// The ticket's previous room was deleted and this one replaces it: `{number}`.
     RoomReplaced = "room_replaced", Desk;
     /// The customer blocked the bot or left: `{number}`, `{platform}`, `{preview}`.
@@ -251,6 +265,44 @@ fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The name of a weekday (0 = Monday) in a language; English for languages without built-in
+/// texts.
+pub fn weekday_name(lang: &str, day: usize) -> &'static str {
+    const EN: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    const LT: [&str; 7] = [
+        "pirmadienį",
+        "antradienį",
+        "trečiadienį",
+        "ketvirtadienį",
+        "penktadienį",
+        "šeštadienį",
+        "sekmadienį",
+    ];
+    const ET: [&str; 7] = [
+        "esmaspäeval",
+        "teisipäeval",
+        "kolmapäeval",
+        "neljapäeval",
+        "reedel",
+        "laupäeval",
+        "pühapäeval",
+    ];
+    let names = match lang {
+        "lt" => &LT,
+        "et" => &ET,
+        _ => &EN,
+    };
+    names[day % 7]
 }
 
 /// The languages with built-in texts.

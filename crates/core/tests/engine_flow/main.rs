@@ -6,6 +6,7 @@ use frontdesk_core::*;
 
 #[path = "../common/mod.rs"]
 mod common;
+mod followups;
 mod harness;
 mod survey;
 

@@ -8,7 +8,9 @@ use frontdesk_core::testing::MemoryStore;
 use frontdesk_core::*;
 use frontdesk_store::SqlStore;
 
+mod followups;
 mod units;
+use followups::*;
 use units::*;
 
 const T0: Timestamp = Timestamp(1_764_000_000_000);
@@ -74,6 +76,10 @@ conformance!(
     close_and_reopen_are_idempotent,
     priority_tags_and_events,
     reminders_are_handed_out_once_per_level,
+    waiting_follows_agent_and_customer_replies,
+    next_response_reminders_are_handed_out_once_per_level,
+    silent_customers_are_reminded_then_closed_once,
+    concurrent_follow_up_takers_get_each_once,
     bot_reply_feedback_is_set_once_by_its_customer,
     surveys,
     cursors,
@@ -524,13 +530,13 @@ async fn reminders_are_handed_out_once_per_level(s: Arc<dyn Store>) {
     let _ = other_desk;
 
     assert!(
-        s.take_due_reminders("eu", T0.plus_millis(target - 1), target, 2)
+        s.take_due_reminders("eu", &levels(T0.plus_millis(target - 1), target, 2))
             .await
             .unwrap()
             .is_empty()
     );
     let due = s
-        .take_due_reminders("eu", T0.plus_millis(target), target, 2)
+        .take_due_reminders("eu", &levels(T0.plus_millis(target), target, 2))
         .await
         .unwrap();
     assert_eq!(
@@ -538,14 +544,14 @@ async fn reminders_are_handed_out_once_per_level(s: Arc<dyn Store>) {
         vec![(t1.id, 1)]
     );
     assert!(
-        s.take_due_reminders("eu", T0.plus_millis(target), target, 2)
+        s.take_due_reminders("eu", &levels(T0.plus_millis(target), target, 2))
             .await
             .unwrap()
             .is_empty()
     );
     // Late: t1 reaches level 2, t2 jumps straight to level 2 as well.
     let due = s
-        .take_due_reminders("eu", T0.plus_millis(50 * 60_000), target, 2)
+        .take_due_reminders("eu", &levels(T0.plus_millis(50 * 60_000), target, 2))
         .await
         .unwrap();
     assert_eq!(
@@ -553,7 +559,7 @@ async fn reminders_are_handed_out_once_per_level(s: Arc<dyn Store>) {
         vec![(t1.id, 2), (t2.id, 2)]
     );
     assert!(
-        s.take_due_reminders("eu", T0.plus_millis(500 * 60_000), target, 2)
+        s.take_due_reminders("eu", &levels(T0.plus_millis(500 * 60_000), target, 2))
             .await
             .unwrap()
             .is_empty()
@@ -569,7 +575,7 @@ async fn reminders_are_handed_out_once_per_level(s: Arc<dyn Store>) {
     for _ in 0..6 {
         let s = s.clone();
         handles.push(tokio::spawn(async move {
-            s.take_due_reminders("race", T0.plus_millis(target), target, 2)
+            s.take_due_reminders("race", &levels(T0.plus_millis(target), target, 2))
                 .await
                 .unwrap()
         }));

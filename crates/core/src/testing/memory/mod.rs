@@ -9,9 +9,12 @@ use crate::outbox::*;
 use crate::ports::*;
 use crate::types::*;
 
+mod followups;
 mod outbox;
 mod report;
 mod work;
+
+use followups::Follow;
 
 #[derive(Clone, Default)]
 struct Inner {
@@ -29,6 +32,8 @@ struct Inner {
     next_outbox_id: i64,
     dead: Vec<DeadLetter>,
     dead_keys: BTreeSet<(Platform, String)>,
+    /// What each ticket waits for (the SQL stores keep it in ticket columns).
+    follow: HashMap<TicketId, Follow>,
 }
 
 #[derive(Clone)]
@@ -641,9 +646,7 @@ impl ScheduleStore for MemoryStore {
     async fn take_due_reminders(
         &self,
         desk: &str,
-        now: Timestamp,
-        target_ms: i64,
-        max_level: i64,
+        due: &[(i64, Timestamp)],
     ) -> StoreResult<Vec<(Ticket, i64)>> {
         self.with(|s| {
             let mut out = Vec::new();
@@ -652,9 +655,12 @@ impl ScheduleStore for MemoryStore {
                 {
                     continue;
                 }
-                let age = now.millis() - t.opened_at.millis();
-                let level = (age / target_ms).min(max_level);
-                if level > t.reminders_sent {
+                let level = due
+                    .iter()
+                    .filter(|(_, by)| t.opened_at <= *by)
+                    .map(|(l, _)| *l)
+                    .max();
+                if let Some(level) = level.filter(|l| *l > t.reminders_sent) {
                     t.reminders_sent = level;
                     out.push((t.clone(), level));
                 }

@@ -68,6 +68,7 @@ impl TicketWorkStore for MemoryStore {
                 s.event(id, EventKind::Claimed, Some(agent), "by replying", now);
             }
             s.event(id, EventKind::Replied, Some(agent), "", now);
+            s.follow.entry(id).or_default().agent_replied(now);
             Ok(())
         })
         .await
