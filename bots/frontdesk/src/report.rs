@@ -119,6 +119,14 @@ fn summary(r: &Report) -> Vec<(&'static str, String)> {
             r.awaiting_first_response.to_string(),
         ),
         ("First response", durations(&r.first_response)),
+        (
+            "First response (business hours)",
+            if r.first_response_business.count > 0 {
+                durations(&r.first_response_business)
+            } else {
+                "– (no support hours configured)".to_owned()
+            },
+        ),
         ("Resolution", durations(&r.resolution)),
         (
             "Handling time (agent work, est.)",

@@ -69,6 +69,7 @@ fn ticket(
         bot_tried: String::new(),
         opened_at: opened,
         first_response_at: first,
+        first_response_business_ms: None,
         closed_at: closed,
         reopen_count: reopens,
         reminders_sent: 0,

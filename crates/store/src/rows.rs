@@ -9,7 +9,7 @@ use crate::{Sql, corrupt};
 pub(crate) const TICKET_COLS: &str = "id, desk, number, customer_id, cust_platform, cust_chat, cust_thread, \
     customer_name, subject, status, priority, tags, assignee_id, assignee_name, lang, \
     room_platform, room_chat, room_thread, customer_in_room, bot_tried, opened_at, \
-    first_response_at, closed_at, reopen_count, reminders_sent";
+    first_response_at, closed_at, reopen_count, reminders_sent, first_response_business_ms";
 
 pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
     let status: String = r.try_get("status").sql()?;
@@ -43,6 +43,7 @@ pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
             }),
             _ => None,
         },
+        first_response_business_ms: r.try_get("first_response_business_ms").sql()?,
         lang: r.try_get("lang").sql()?,
         room: match (room_platform, room_chat) {
             (Some(p), Some(c)) => Some(Endpoint {

@@ -55,6 +55,19 @@ impl TicketWorkStore for SqlStore {
             .await
     }
 
+    async fn set_business_first_response(&self, id: TicketId, ms: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE tickets SET first_response_business_ms = $1 \
+             WHERE id = $2 AND first_response_business_ms IS NULL",
+        )
+        .bind(ms)
+        .bind(id.0)
+        .execute(&mut *self.conn().await?)
+        .await
+        .sql()?;
+        Ok(())
+    }
+
     async fn record_agent_reply(
         &self,
         id: TicketId,

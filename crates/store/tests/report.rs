@@ -166,6 +166,14 @@ async fn written_through_the_api(store: &SqlStore) {
         for k in 0..(1 + i % 3) {
             let at = min(base + 5 + 7 * k);
             store.record_agent_reply(t.id, a, at).await.unwrap();
+            if k == 0 && i % 2 == 1 {
+                // In business hours, set once: the second value is not taken.
+                let ms = 60_000 * (i + 1);
+                store.set_business_first_response(t.id, ms).await.unwrap();
+                store.set_business_first_response(t.id, 1).await.unwrap();
+                let kept = store.ticket(t.id).await.unwrap().unwrap();
+                assert_eq!(kept.first_response_business_ms, Some(ms));
+            }
             store
                 .record_message(&say(t.id, AuthorKind::Agent, at))
                 .await
@@ -217,6 +225,7 @@ async fn written_through_the_api(store: &SqlStore) {
     assert_eq!(report::from_store(store, &range).await.unwrap(), pure);
     assert!(pure.tickets_closed > 0 && pure.reopened > 0 && pure.nps.answered > 0);
     assert!(pure.handling.count > 0 && pure.bot_confirmed_rate > Some(0.0));
+    assert!(pure.first_response_business.count > 0);
     let billing = ReportRange {
         desk: Some("billing".into()),
         ..ReportRange::default()

@@ -216,6 +216,10 @@ impl Unit<'_> {
         if ticket.first_response_at.is_none() {
             let secs = (self.now.millis() - ticket.opened_at.millis()) as f64 / 1000.0;
             self.count(Effect::FirstResponse(secs));
+            if self.e.hours.is_set() {
+                let ms = self.e.hours.business_ms(ticket.opened_at, self.now);
+                self.tx.set_business_first_response(ticket.id, ms).await?;
+            }
         }
         if ticket.customer_in_room {
             return Ok(());

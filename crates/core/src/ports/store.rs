@@ -144,6 +144,10 @@ pub trait TicketWorkStore: Send + Sync {
         agent: &Agent,
         now: Timestamp,
     ) -> StoreResult<()>;
+    /// Records the first-response time in business hours (the desk's support hours), once:
+    /// a ticket that has one keeps it. The Engine calls it with the first agent reply when
+    /// support hours are configured.
+    async fn set_business_first_response(&self, id: TicketId, ms: i64) -> StoreResult<()>;
     /// Closes a ticket. False when it was closed already.
     async fn close_ticket(
         &self,

@@ -300,6 +300,12 @@ pub fn parts_of(data: &ReportData, range: &ReportRange) -> ReportParts {
     ReportParts {
         totals,
         first_response: Durations::of(frt),
+        first_response_business: Durations::of(
+            in_range
+                .iter()
+                .filter_map(|t| t.first_response_business_ms)
+                .collect(),
+        ),
         first_response_buckets,
         resolution,
         agent_span: Durations::of(span),

@@ -124,7 +124,8 @@ pub async fn from_store(store: &dyn ReportStore, range: &ReportRange) -> StoreRe
         store.report_durations(range, Measure::AgentSpan),
         store.report_durations(range, Measure::Handling),
     )?;
-    let (bot, days, agents, gaps, entries) = futures_util::try_join!(
+    let (first_response_business, bot, days, agents, gaps, entries) = futures_util::try_join!(
+        store.report_durations(range, Measure::FirstResponseBusiness),
         store.report_bot(range),
         store.report_days(range),
         store.report_agents(range),
@@ -134,6 +135,7 @@ pub async fn from_store(store: &dyn ReportStore, range: &ReportRange) -> StoreRe
     let parts = ReportParts {
         totals,
         first_response,
+        first_response_business,
         first_response_buckets,
         resolution,
         agent_span,
@@ -347,9 +349,11 @@ pub struct Report {
     pub tickets_closed: usize,
     /// Of those, open with no agent reply yet.
     pub awaiting_first_response: usize,
-    /// Opening to the first agent reply, for tickets that got one (calendar time; business
-    /// hours need support hours, which do not exist yet).
+    /// Opening to the first agent reply, for tickets that got one (calendar time).
     pub first_response: Durations,
+    /// The same in business hours (the desk's support hours), for the tickets answered while
+    /// support hours were configured (`count` 0 without them).
+    pub first_response_business: Durations,
     /// The same, as a distribution.
     pub first_response_histogram: Vec<Bucket>,
     /// Opening to the last close, for closed tickets.

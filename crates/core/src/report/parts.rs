@@ -12,6 +12,8 @@ use super::*;
 pub enum Measure {
     /// [`Report::first_response`].
     FirstResponse,
+    /// [`Report::first_response_business`].
+    FirstResponseBusiness,
     /// [`Report::resolution`].
     Resolution,
     /// [`Report::agent_span`].
@@ -76,6 +78,8 @@ pub struct ReportParts {
     pub totals: TicketTotals,
     /// [`Measure::FirstResponse`].
     pub first_response: Durations,
+    /// [`Measure::FirstResponseBusiness`].
+    pub first_response_business: Durations,
     /// First responses per [`FRT_BOUNDS`] bar.
     pub first_response_buckets: Vec<usize>,
     /// [`Measure::Resolution`].
@@ -185,6 +189,7 @@ impl ReportParts {
             tickets_closed: t.closed,
             awaiting_first_response: t.awaiting_first_response,
             first_response: self.first_response,
+            first_response_business: self.first_response_business,
             first_response_histogram,
             resolution: self.resolution,
             handling: self.handling,

@@ -157,6 +157,7 @@ macro_rules! all_data {
             fn claim_ticket(&self, id: TicketId, agent: &Agent, now: Timestamp) -> ClaimOutcome;
             fn unclaim_ticket(&self, id: TicketId, agent: &Agent, now: Timestamp) -> bool;
             fn record_agent_reply(&self, id: TicketId, agent: &Agent, now: Timestamp) -> ();
+            fn set_business_first_response(&self, id: TicketId, ms: i64) -> ();
             fn close_ticket(&self, id: TicketId, actor: Option<&Agent>, now: Timestamp) -> bool;
             fn reopen_ticket(&self, id: TicketId, actor: Option<&Agent>, now: Timestamp) -> bool;
             fn set_priority(&self, id: TicketId, priority: Priority, actor: &Agent, now: Timestamp) -> ();

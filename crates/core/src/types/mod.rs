@@ -614,6 +614,8 @@ pub struct Ticket {
     pub opened_at: Timestamp,
     /// The first agent reply.
     pub first_response_at: Option<Timestamp>,
+    /// The first-response time in business hours, when support hours were configured then.
+    pub first_response_business_ms: Option<i64>,
     /// Last closed at (None while open and never closed).
     pub closed_at: Option<Timestamp>,
     /// How often it was reopened.

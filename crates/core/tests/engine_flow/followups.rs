@@ -306,3 +306,38 @@ async fn the_report_counts_an_automatic_close_but_never_as_an_agents() {
         assert_eq!(r.agents.len(), 1, "auto-close is no agent");
     }
 }
+
+#[tokio::test]
+async fn the_first_response_is_also_measured_in_business_hours() {
+    let h = harness_with(office(config()), MemoryStore::new());
+    // Opened Monday 18:00 local, answered Tuesday 09:30: 15.5 h of calendar time, 30 business
+    // minutes.
+    let room = h.open_ticket("p").await;
+    h.clock.advance_minutes(15 * 60 + 30);
+    h.agent("Ann", &room, "Here is your answer").await;
+    // A second reply does not change it.
+    h.clock.advance_minutes(60);
+    h.agent("Ann", &room, "Anything else?").await;
+    let t = h.ticket(1).await;
+    assert_eq!(t.first_response_business_ms, Some(30 * 60_000));
+    let r = report::from_store(h.store.as_ref(), &report::ReportRange::default())
+        .await
+        .unwrap();
+    assert_eq!(r.first_response.median_s, Some(15.5 * 3600.0));
+    assert_eq!(r.first_response_business.count, 1);
+    assert_eq!(r.first_response_business.median_s, Some(1800.0));
+}
+
+#[tokio::test]
+async fn without_support_hours_there_is_no_business_time_figure() {
+    let h = harness();
+    let room = h.open_ticket("p").await;
+    h.clock.advance_minutes(10);
+    h.agent("Ann", &room, "Here").await;
+    assert_eq!(h.ticket(1).await.first_response_business_ms, None);
+    let r = report::from_store(h.store.as_ref(), &report::ReportRange::default())
+        .await
+        .unwrap();
+    assert_eq!(r.first_response_business.count, 0);
+    assert_eq!(r.first_response.count, 1);
+}

@@ -28,6 +28,11 @@ pub(super) fn shape(m: Measure) -> Shape {
             value: "t.first_response_at - t.opened_at",
             cond: "t.first_response_at IS NOT NULL",
         },
+        Measure::FirstResponseBusiness => Shape {
+            index: "tickets_frt_business",
+            value: "t.first_response_business_ms",
+            cond: "t.first_response_business_ms IS NOT NULL",
+        },
         Measure::Resolution => Shape {
             index: "tickets_resolution",
             value: "t.closed_at - t.opened_at",

@@ -361,6 +361,7 @@ impl TicketStore for MemoryStore {
                 bot_tried: t.bot_tried.clone(),
                 opened_at: t.opened_at,
                 first_response_at: None,
+                first_response_business_ms: None,
                 closed_at: None,
                 reopen_count: 0,
                 reminders_sent: 0,

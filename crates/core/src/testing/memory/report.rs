@@ -61,6 +61,7 @@ impl ReportStore for MemoryStore {
         let p = self.parts(range).await?;
         Ok(match m {
             Measure::FirstResponse => p.first_response,
+            Measure::FirstResponseBusiness => p.first_response_business,
             Measure::Resolution => p.resolution,
             Measure::AgentSpan => p.agent_span,
             Measure::Handling => p.handling,

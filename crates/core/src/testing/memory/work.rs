@@ -49,6 +49,15 @@ impl TicketWorkStore for MemoryStore {
         .await
     }
 
+    async fn set_business_first_response(&self, id: TicketId, ms: i64) -> StoreResult<()> {
+        self.with(|s| {
+            let t = s.ticket_mut(id)?;
+            t.first_response_business_ms.get_or_insert(ms);
+            Ok(())
+        })
+        .await
+    }
+
     async fn record_agent_reply(
         &self,
         id: TicketId,
