@@ -18,8 +18,8 @@ mod counting;
 pub mod testing;
 
 pub use config::{
-    ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
-    SurveyConfig,
+    ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, RetentionConfig,
+    SlaConfig, SurveyConfig,
 };
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,

@@ -15,6 +15,7 @@
 //! - [`dispatch`]: delivering the outbox, and what each permanent failure leads to;
 //! - [`flood`]: the per-customer flood limit;
 //! - [`reachability`]: a customer blocked or unblocked the bot;
+//! - [`privacy`]: agents blocking a customer, erasure of a customer's data, retention;
 //! - [`take`]: how adapters hand updates over (attempts, then the dead letters).
 //!
 //! See DESIGN.md, "Conversation flow".
@@ -26,6 +27,7 @@ mod dispatch;
 mod flood;
 mod payload;
 mod prepare;
+mod privacy;
 mod reachability;
 mod room;
 mod survey;
@@ -96,6 +98,8 @@ pub struct TickReport {
     pub reminders: usize,
     /// Outbox rows delivered.
     pub delivered: usize,
+    /// Tickets whose transcript the retention policy erased.
+    pub erased: usize,
 }
 
 /// The conversation and ticket engine. Cheap to share: wrap it in an `Arc`.
@@ -183,6 +187,12 @@ impl Engine {
             return Err(EngineError::Config(format!(
                 "outbox.retry_horizon_minutes ({}) must be >= 0 and outbox.claim_seconds ({}) > 0",
                 cfg.outbox.retry_horizon_minutes, cfg.outbox.claim_seconds
+            )));
+        }
+        if cfg.retention.days < 0 {
+            return Err(EngineError::Config(format!(
+                "retention.days ({}) must be >= 0 (0 keeps transcripts)",
+                cfg.retention.days
             )));
         }
         let by_lang = |m: &std::collections::BTreeMap<String, Vec<String>>| {
@@ -319,8 +329,9 @@ impl Engine {
         Ok(true)
     }
 
-    /// Periodic work: first-response reminders (each sent by one replica), then delivery of
-    /// the outbox rows that are due. Call it every few seconds.
+    /// Periodic work: first-response reminders (each sent by one replica), the retention
+    /// policy (each transcript erased by one replica), then delivery of the outbox rows that
+    /// are due. Call it every few seconds.
     pub async fn tick(&self) -> Result<TickReport, EngineError> {
         let now = self.clock.now();
         let mut report = TickReport::default();
@@ -365,6 +376,7 @@ impl Engine {
             }
             u.commit().await?;
         }
+        report.erased = self.apply_retention(now).await?;
         report.delivered = self.dispatch_due().await?.delivered;
         let keep = self.cfg.outbox.keep_delivered_days;
         if keep > 0 {

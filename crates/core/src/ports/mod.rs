@@ -13,8 +13,10 @@ use async_trait::async_trait;
 
 use crate::types::*;
 
+mod privacy;
 mod report;
 mod store;
+pub use privacy::*;
 pub use report::*;
 pub use store::*;
 

@@ -11,6 +11,7 @@
 
 use async_trait::async_trait;
 
+use super::{BlockStore, PrivacyStore};
 use crate::outbox::*;
 use crate::types::*;
 
@@ -306,6 +307,8 @@ pub trait Data:
     + FeedbackStore
     + ScheduleStore
     + OutboxStore
+    + BlockStore
+    + PrivacyStore
 {
 }
 
@@ -317,6 +320,8 @@ impl<T> Data for T where
         + FeedbackStore
         + ScheduleStore
         + OutboxStore
+        + BlockStore
+        + PrivacyStore
         + ?Sized
 {
 }

@@ -7,6 +7,7 @@ use frontdesk_core::*;
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
+mod privacy;
 mod survey;
 
 use common::T0;

@@ -10,6 +10,7 @@ use crate::ports::*;
 use crate::types::*;
 
 mod outbox;
+mod privacy;
 mod report;
 mod work;
 
@@ -29,6 +30,8 @@ struct Inner {
     next_outbox_id: i64,
     dead: Vec<DeadLetter>,
     dead_keys: BTreeSet<(Platform, String)>,
+    erased_customers: BTreeSet<CustomerId>,
+    erased_transcripts: BTreeSet<TicketId>,
 }
 
 #[derive(Clone)]
@@ -197,6 +200,7 @@ impl CustomerStore for MemoryStore {
                 lang: None,
                 state: ConversationState::Idle,
                 created_at: now,
+                blocked: None,
             };
             s.customers.push(c.clone());
             Ok(c)
