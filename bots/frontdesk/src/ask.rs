@@ -102,6 +102,9 @@ fn print_text(d: &Decision, t: &Thresholds, args: &AskArgs) {
         frontdesk_kb::decide::Action::Suggest => "suggest (did you mean)",
         frontdesk_kb::decide::Action::Handoff => "handoff (a request for a person)",
         frontdesk_kb::decide::Action::NotSolved => "not solved (after an answer: escalate)",
+        frontdesk_kb::decide::Action::Erase => {
+            "erase (asks the customer to confirm erasing their data)"
+        }
         frontdesk_kb::decide::Action::Escalate => "escalate (nothing close)",
     };
     println!(

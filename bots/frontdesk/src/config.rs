@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use frontdesk_core::{
     ConversationConfig, DeskConfig, EngineConfig, FollowupsConfig, MatchingConfig, OutboxConfig,
-    SlaConfig, SurveyConfig,
+    RetentionConfig, SlaConfig, SurveyConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -152,6 +152,8 @@ pub(crate) struct Config {
     pub(crate) outbox: OutboxConfig,
     /// `[survey]`: the optional NPS and CES questions after the satisfaction score.
     pub(crate) survey: SurveyConfig,
+    /// `[retention]`: how long transcripts of closed tickets are kept.
+    pub(crate) retention: RetentionConfig,
     /// Canned replies: `[snippets.NAME]` with one text per language.
     pub(crate) snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: `[texts.LANG]` with `key = "text"`.
@@ -210,6 +212,7 @@ impl Config {
             followups: self.followups.clone(),
             outbox: self.outbox.clone(),
             survey: self.survey.clone(),
+            retention: self.retention.clone(),
             snippets: self.snippets.clone(),
             texts: self.texts.clone(),
         }

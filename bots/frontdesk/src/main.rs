@@ -5,6 +5,7 @@
 mod ask;
 mod chat;
 mod config;
+mod customers;
 mod eval;
 mod http;
 mod lease;
@@ -50,6 +51,9 @@ enum Command {
     Kb(KbCommand),
     /// List tickets, or show one with its transcript.
     Tickets(TicketsArgs),
+    /// Customers: `--blocked` lists blocks; block, unblock, export (JSON, right of access)
+    /// and erase USER.
+    Customers(customers::CustomersArgs),
     /// Measure answer quality on a labelled CSV (see shared/data/README.md).
     Eval(eval::EvalArgs),
     /// Run the bot on Telegram and/or Discord (tokens from the environment), with the
@@ -130,6 +134,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Ask(args) => ask::ask(&cfg, args),
         Command::Kb(KbCommand::Check { dir, similarity }) => kb_check(&cfg, dir, similarity),
         Command::Tickets(args) => tickets(&cfg, args).await,
+        Command::Customers(args) => customers::customers(&cfg, args).await,
         Command::Eval(args) => eval::eval(&cfg, args),
         Command::Run => run::run(cfg).await,
         Command::Report(args) => report::report(&cfg, args).await,
@@ -144,7 +149,7 @@ pub(crate) fn load_kb(dir: &Path) -> Result<Kb> {
     Kb::load_dir(dir).with_context(|| format!("loading the knowledge base from {}", dir.display()))
 }
 
-async fn open_store(cfg: &Config) -> Result<Arc<SqlStore>> {
+pub(crate) async fn open_store(cfg: &Config) -> Result<Arc<SqlStore>> {
     let store = SqlStore::connect(&cfg.database.url)
         .await
         .with_context(|| format!("opening the database {}", cfg.database.url))?;
@@ -276,7 +281,7 @@ async fn tickets(cfg: &Config, args: TicketsArgs) -> Result<()> {
     Ok(())
 }
 
-fn fmt_time(ms: i64) -> String {
+pub(crate) fn fmt_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_else(|| ms.to_string())

@@ -266,6 +266,15 @@ impl Default for OutboxConfig {
     }
 }
 
+/// How long transcripts are kept (see [`crate::ports::PrivacyStore::erase_closed_transcripts`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Erase the transcript of a ticket closed this many days ago (on the Engine's tick);
+    /// 0 keeps transcripts.
+    pub days: i64,
+}
+
 /// The optional questions asked after the 1–5 satisfaction score, in this order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -308,6 +317,8 @@ pub struct EngineConfig {
     pub outbox: OutboxConfig,
     /// Optional survey questions.
     pub survey: SurveyConfig,
+    /// How long transcripts are kept.
+    pub retention: RetentionConfig,
     /// Canned replies: name -> language -> text.
     pub snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: language -> key -> text (see [`crate::texts::Text`]).

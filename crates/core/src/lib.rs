@@ -20,7 +20,7 @@ pub mod testing;
 
 pub use config::{
     ConversationConfig, DeskConfig, EngineConfig, FollowupsConfig, MatchingConfig, OutboxConfig,
-    SlaConfig, SurveyConfig,
+    RetentionConfig, SlaConfig, SurveyConfig,
 };
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,

@@ -73,6 +73,17 @@ const COMMANDS: &[SlashCommand] = &[
     ),
     ("reopen", "Reopen this ticket", None),
     (
+        "block",
+        "Block the customer: their messages are recorded, not answered or relayed",
+        Some(("reason", "Why (seen by agents only)")),
+    ),
+    ("unblock", "Lift the customer's block", None),
+    (
+        "erase",
+        "Erase the customer's data for good (name, ids, messages, files)",
+        None,
+    ),
+    (
         REPLY,
         "Send a reply to the customer",
         Some(("text", "The reply")),

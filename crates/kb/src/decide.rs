@@ -47,10 +47,12 @@ pub enum Action {
     NotSolved,
     /// Nothing close enough: the bot says so and opens a ticket.
     Escalate,
+    /// The customer asks for their data to be erased: the bot asks to confirm.
+    Erase,
 }
 
 impl Action {
-    /// `answer`, `suggest`, `handoff`, `not_solved`, `escalate`.
+    /// `answer`, `suggest`, `handoff`, `not_solved`, `escalate`, `erase`.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Answer => "answer",
@@ -58,6 +60,7 @@ impl Action {
             Action::Handoff => "handoff",
             Action::NotSolved => "not_solved",
             Action::Escalate => "escalate",
+            Action::Erase => "erase",
         }
     }
 }
@@ -98,6 +101,7 @@ pub fn decide(
     );
     let action = match (&intent, hits.first()) {
         (Some(m), _) if m.intent == Intent::Handoff => Action::Handoff,
+        (Some(m), _) if m.intent == Intent::Erase => Action::Erase,
         (Some(_), _) => Action::NotSolved,
         (None, Some(h)) if h.confidence >= t.answer => Action::Answer,
         (None, Some(h)) if h.confidence >= t.suggest => Action::Suggest,

@@ -214,13 +214,19 @@ fn outcomes(preds: &[Prediction], t: &Thresholds) -> Outcomes {
         suggested_wrong: share(&ins, &|p| p.action == Action::Suggest && !p.suggested_right),
         handoff: share(&ins, &|p| p.action == Action::Handoff),
         escalated: share(&ins, &|p| {
-            matches!(p.action, Action::Escalate | Action::NotSolved)
+            matches!(
+                p.action,
+                Action::Escalate | Action::NotSolved | Action::Erase
+            )
         }),
         oos_answered: share(&oos, &|p| p.action == Action::Answer),
         oos_suggested: share(&oos, &|p| p.action == Action::Suggest),
         oos_handoff: share(&oos, &|p| p.action == Action::Handoff),
         oos_escalated: share(&oos, &|p| {
-            matches!(p.action, Action::Escalate | Action::NotSolved)
+            matches!(
+                p.action,
+                Action::Escalate | Action::NotSolved | Action::Erase
+            )
         }),
     }
 }

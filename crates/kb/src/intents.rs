@@ -1,5 +1,6 @@
-//! Conversation intents: a request for a person (`handoff`) and "that did not help"
-//! (`not_solved`), recognised in the customer's own words.
+//! Conversation intents: a request for a person (`handoff`), "that did not help"
+//! (`not_solved`) and a request to erase the customer's data (`erase`), recognised in the
+//! customer's own words (`erase` by its phrasings only).
 //!
 //! Each intent has built-in phrasings per language (`crates/kb/intents/<lang>.toml`, readable
 //! and reviewable), which a team extends in its configuration. A message is compared with the
@@ -35,6 +36,8 @@ pub enum Intent {
     Handoff,
     /// The answer did not help.
     NotSolved,
+    /// The customer wants their data erased (right to erasure, GDPR art. 17).
+    Erase,
 }
 
 impl Intent {
@@ -43,6 +46,7 @@ impl Intent {
         match self {
             Intent::Handoff => "handoff",
             Intent::NotSolved => "not_solved",
+            Intent::Erase => "erase",
         }
     }
 }
@@ -85,11 +89,13 @@ const NOT_SOLVED: u8 = 2;
 const OTHER: u8 = 4;
 /// In [`VocabWord::keys`]: a not-solved topic word, a key only beside a negation.
 const TOPIC: u8 = 8;
+const ERASE: u8 = 16;
 
 fn bit(role: Role) -> u8 {
     match role {
         Role::Intent(Intent::Handoff) => HANDOFF,
         Role::Intent(Intent::NotSolved) => NOT_SOLVED,
+        Role::Intent(Intent::Erase) => ERASE,
         Role::Other => OTHER,
     }
 }
@@ -151,6 +157,8 @@ struct File {
     handoff: Vec<String>,
     #[serde(default)]
     not_solved: Vec<String>,
+    #[serde(default)]
+    erase: Vec<String>,
     #[serde(default)]
     handoff_keys: Vec<String>,
     #[serde(default)]
@@ -269,6 +277,7 @@ impl Intents {
         for (role, list) in [
             (Role::Intent(Intent::Handoff), &f.handoff),
             (Role::Intent(Intent::NotSolved), &f.not_solved),
+            (Role::Intent(Intent::Erase), &f.erase),
             (Role::Other, &f.other),
         ] {
             for p in list {
@@ -536,6 +545,7 @@ impl Intents {
                 (Role::Intent(Intent::Handoff), "handoff"),
                 (Role::Intent(Intent::NotSolved), "not_solved"),
                 (Role::Other, "other"),
+                (Role::Intent(Intent::Erase), "erase"),
             ]
             .into_iter()
             .enumerate()
@@ -590,10 +600,10 @@ impl Intents {
             }
         }
         let (l, name, score, phrasing) = best?;
-        let intent = if *name == "handoff" {
-            Intent::Handoff
-        } else {
-            Intent::NotSolved
+        let intent = match *name {
+            "handoff" => Intent::Handoff,
+            "erase" => Intent::Erase,
+            _ => Intent::NotSolved,
         };
         (*score >= self.threshold && *score > other).then(|| IntentMatch {
             intent,
@@ -614,6 +624,7 @@ mod tests {
         for lang in ["en", "lt", "et"] {
             assert!(i.count(lang, Intent::Handoff) >= 40, "{lang}");
             assert!(i.count(lang, Intent::NotSolved) >= 25, "{lang}");
+            assert!(i.count(lang, Intent::Erase) >= 15, "{lang}");
         }
     }
 
@@ -638,6 +649,36 @@ mod tests {
             "I want a refund",
         ] {
             assert_eq!(i.detect(t, None), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn requests_to_erase_are_told_from_questions_about_an_account() {
+        let i = Intents::builtin();
+        for (t, lang) in [
+            ("Please erase all my data", "en"),
+            ("forget me please", "en"),
+            ("I want everything you know about me removed", "en"),
+            ("delete my chat history", "en"),
+            ("ištrinkite visus mano duomenis", "lt"),
+            ("pamirškit mane", "lt"),
+            ("kustutage kõik minu andmed", "et"),
+            ("palun unustage mind", "et"),
+        ] {
+            let got = i.detect(t, Some(lang)).map(|m| m.intent);
+            assert_eq!(got, Some(Intent::Erase), "{t}");
+        }
+        for t in [
+            "how do I delete my account",
+            "delete account",
+            "Kaip ištrinti paskyrą?",
+            "Kuidas oma kontot kustutada?",
+            "I want to talk to a person",
+            "where is my order",
+            "that didn't help",
+        ] {
+            let got = i.detect(t, None).map(|m| m.intent);
+            assert_ne!(got, Some(Intent::Erase), "{t}");
         }
     }
 

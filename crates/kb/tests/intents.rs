@@ -96,7 +96,7 @@ fn held_apart_phrasings_are_recognised_in_every_language() {
 }
 
 #[test]
-fn false_handoffs_on_benchmark_queries_stay_rare() {
+fn false_handoffs_and_erasures_on_benchmark_queries_stay_rare() {
     let dir = std::env::var_os("FRONTDESK_QUALITY_DATA")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
@@ -139,6 +139,19 @@ fn false_handoffs_on_benchmark_queries_stay_rare() {
             rows.len()
         );
         assert!(rate <= 0.5, "{set}: {rate:.2}% {hand:#?}");
+        // None of these questions asks for the customer's data to be erased.
+        let erase: Vec<&str> = rows
+            .iter()
+            .filter(|r| intents.detect(&r.text, None).map(|m| m.intent) == Some(Intent::Erase))
+            .map(|r| r.text.as_str())
+            .collect();
+        let rate = 100.0 * erase.len() as f64 / rows.len() as f64;
+        println!(
+            "{set}: {} of {} queries taken for a request to erase ({rate:.2}%): {erase:?}",
+            erase.len(),
+            rows.len()
+        );
+        assert!(rate <= 0.2, "{set}: {rate:.2}% {erase:#?}");
     }
 }
 

@@ -20,6 +20,7 @@ mod followups;
 mod keys;
 mod messages;
 mod outbox;
+mod privacy;
 mod report;
 mod rows;
 mod schedule;

@@ -69,8 +69,8 @@ pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
     })
 }
 
-pub(crate) const CUSTOMER_COLS: &str =
-    "id, platform, user_id, display_name, ep_chat, ep_thread, lang, state, created_at";
+pub(crate) const CUSTOMER_COLS: &str = "id, platform, user_id, display_name, ep_chat, ep_thread, lang, state, created_at, \
+     blocked_at, blocked_reason, blocked_by, block_told";
 
 pub(crate) fn customer_from_row(r: &AnyRow) -> StoreResult<Customer> {
     let platform = Platform(r.try_get("platform").sql()?);
@@ -88,6 +88,21 @@ pub(crate) fn customer_from_row(r: &AnyRow) -> StoreResult<Customer> {
         lang: r.try_get("lang").sql()?,
         state: serde_json::from_str(&state).map_err(corrupt)?,
         created_at: Timestamp(r.try_get("created_at").sql()?),
+        blocked: match r.try_get::<Option<i64>, _>("blocked_at").sql()? {
+            Some(at) => Some(Block {
+                reason: r
+                    .try_get::<Option<String>, _>("blocked_reason")
+                    .sql()?
+                    .unwrap_or_default(),
+                by: r
+                    .try_get::<Option<String>, _>("blocked_by")
+                    .sql()?
+                    .unwrap_or_default(),
+                at: Timestamp(at),
+                told: r.try_get::<i64, _>("block_told").sql()? != 0,
+            }),
+            None => None,
+        },
     })
 }
 

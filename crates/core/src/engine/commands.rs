@@ -32,6 +32,12 @@ pub enum AgentCommand {
     Tag(Vec<String>),
     /// Show the transcript.
     Transcript,
+    /// Block the customer, with a reason.
+    Block(String),
+    /// Lift the customer's block.
+    Unblock,
+    /// Erase the customer's data.
+    Erase,
     /// Show the commands.
     Help,
     /// Anything else.
@@ -68,6 +74,9 @@ impl AgentCommand {
                     .collect(),
             ),
             "transcript" => AgentCommand::Transcript,
+            "block" => AgentCommand::Block(rest.to_owned()),
+            "unblock" => AgentCommand::Unblock,
+            "erase" => AgentCommand::Erase,
             "help" => AgentCommand::Help,
             _ => AgentCommand::Unknown(head.to_owned()),
         }
@@ -93,6 +102,9 @@ impl Unit<'_> {
             AgentCommand::Priority(p) => self.priority(ticket, agent, p.as_deref()).await,
             AgentCommand::Tag(tags) => self.tag(ticket, agent, &tags).await,
             AgentCommand::Transcript => self.transcript(ticket).await,
+            AgentCommand::Block(reason) => self.block(ticket, customer, agent, &reason).await,
+            AgentCommand::Unblock => self.unblock(ticket, customer, agent).await,
+            AgentCommand::Erase => self.erase_by_agent(ticket, customer, agent).await,
             AgentCommand::Help => {
                 let help = self.e.desk_text(Text::AgentHelp, &[]);
                 self.notice(ticket, &help, false).await
@@ -441,6 +453,12 @@ mod tests {
             AgentCommand::parse("/priority"),
             AgentCommand::Priority(None)
         );
+        assert_eq!(
+            AgentCommand::parse("/block  spam and abuse "),
+            AgentCommand::Block("spam and abuse".into())
+        );
+        assert_eq!(AgentCommand::parse("/unblock"), AgentCommand::Unblock);
+        assert_eq!(AgentCommand::parse("/erase@bot"), AgentCommand::Erase);
         assert_eq!(
             AgentCommand::parse("/frobnicate"),
             AgentCommand::Unknown("/frobnicate".into())

@@ -70,10 +70,11 @@ impl Unit<'_> {
         let flood_limit = self.e.cfg.conversation.flood_messages_per_minute;
         if let Content::Text(t) = &msg.content {
             let t = t.trim();
-            let asks = !matches!(
-                customer.state,
-                ConversationState::InTicket { .. } | ConversationState::SurveyComment { .. }
-            );
+            let asks = customer.blocked.is_none()
+                && !matches!(
+                    customer.state,
+                    ConversationState::InTicket { .. } | ConversationState::SurveyComment { .. }
+                );
             // Not for a message the flood limit will leave unanswered: a flood costs no search.
             if asks
                 && !t.is_empty()
@@ -127,8 +128,24 @@ impl Unit<'_> {
             Flood::Quiet => return Ok(Handled::Done),
         }
 
+        // A blocked customer may still have their data erased; nothing else is answered.
+        let payload = match &msg.content {
+            Content::Button(p) => Payload::parse(p),
+            _ => None,
+        };
+        let forget = body.trim() == "/forget"
+            || matches!(payload, Some(Payload::Forget | Payload::KeepData));
+        if customer.blocked.is_some() && !forget {
+            self.blocked(&customer, &lang).await?;
+            return Ok(Handled::Done);
+        }
+        if body.trim() == "/forget" {
+            self.ask_to_forget(&customer, &lang).await?;
+            return Ok(Handled::Done);
+        }
+
         if let Content::Button(p) = &msg.content {
-            match Payload::parse(p) {
+            match payload {
                 Some(payload) => self.on_button(&mut customer, payload, &lang).await?,
                 None => warn!(payload = %p, "unknown button payload"),
             }
@@ -336,6 +353,13 @@ impl Unit<'_> {
                 }
             }
             Payload::Claim(_) => debug!("claim button pressed outside a ticket room"),
+            Payload::Forget => {
+                self.erase_customer(customer, lang, None, true).await?;
+            }
+            Payload::KeepData => {
+                self.say(customer, lang, Text::ForgetKept, &[], Vec::new())
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -380,6 +404,9 @@ impl Unit<'_> {
             _ => self.e.prepare(text, lang),
         };
         let intent = prepared.intent;
+        if intent == Some(Intent::Erase) {
+            return self.ask_to_forget(customer, lang).await;
+        }
         if let ConversationState::Answered { reply } = customer.state
             && intent.is_some()
         {

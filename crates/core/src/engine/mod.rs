@@ -15,6 +15,7 @@
 //! - [`dispatch`]: delivering the outbox, and what each permanent failure leads to;
 //! - [`flood`]: the per-customer flood limit;
 //! - [`reachability`]: a customer blocked or unblocked the bot;
+//! - [`privacy`]: agents blocking a customer, erasure of a customer's data, retention;
 //! - [`take`]: how adapters hand updates over (attempts, then the dead letters).
 //!
 //! See DESIGN.md, "Conversation flow".
@@ -27,6 +28,7 @@ mod flood;
 mod followups;
 mod payload;
 mod prepare;
+mod privacy;
 mod reachability;
 mod room;
 mod survey;
@@ -104,6 +106,8 @@ pub struct TickReport {
     pub auto_closed: usize,
     /// Outbox rows delivered.
     pub delivered: usize,
+    /// Tickets whose transcript the retention policy erased.
+    pub erased: usize,
 }
 
 /// The conversation and ticket engine. Cheap to share: wrap it in an `Arc`.
@@ -196,6 +200,12 @@ impl Engine {
             )));
         }
         let hours = cfg.support_hours().map_err(EngineError::Config)?;
+        if cfg.retention.days < 0 {
+            return Err(EngineError::Config(format!(
+                "retention.days ({}) must be >= 0 (0 keeps transcripts)",
+                cfg.retention.days
+            )));
+        }
         let by_lang = |m: &std::collections::BTreeMap<String, Vec<String>>| {
             m.iter()
                 .flat_map(|(lang, ps)| ps.iter().map(move |p| (fold(p), lang.clone())))
@@ -337,11 +347,13 @@ impl Engine {
     }
 
     /// Periodic work: follow-ups (automatic closes and reminders to silent customers, first-
-    /// and next-response reminders; each decided by one replica, see [`followups`]), then
-    /// delivery of the outbox rows that are due. Call it every few seconds.
+    /// and next-response reminders; each decided by one replica, see [`followups`]), the
+    /// retention policy (each transcript erased by one replica), then delivery of the outbox
+    /// rows that are due. Call it every few seconds.
     pub async fn tick(&self) -> Result<TickReport, EngineError> {
         let now = self.clock.now();
         let mut report = self.follow_up(now).await?;
+        report.erased = self.apply_retention(now).await?;
         report.delivered = self.dispatch_due().await?.delivered;
         let keep = self.cfg.outbox.keep_delivered_days;
         if keep > 0 {

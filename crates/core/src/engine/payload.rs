@@ -33,6 +33,10 @@ pub(super) enum Payload {
     NoComment(TicketId),
     /// An agent claims the ticket (button under the room summary).
     Claim(TicketId),
+    /// Yes, erase my data.
+    Forget,
+    /// Keep my data.
+    KeepData,
 }
 
 impl fmt::Display for Payload {
@@ -56,6 +60,8 @@ impl fmt::Display for Payload {
             }
             Payload::NoComment(t) => write!(f, "nocomment:{}", t.0),
             Payload::Claim(t) => write!(f, "claim:{}", t.0),
+            Payload::Forget => write!(f, "forget"),
+            Payload::KeepData => write!(f, "keepdata"),
         }
     }
 }
@@ -74,6 +80,8 @@ impl Payload {
         let mut num = || it.next().and_then(|x| x.parse::<i64>().ok());
         Some(match head {
             "human" => Payload::Human,
+            "forget" => Payload::Forget,
+            "keepdata" => Payload::KeepData,
             "solved" => Payload::Solved(BotReplyId(num()?)),
             "unsolved" => Payload::Unsolved(BotReplyId(num()?)),
             "rate" => {
@@ -127,6 +135,8 @@ pub(super) fn pressed(payload: &str) -> String {
         },
         Some(Payload::NoComment(_)) => "no comment".to_owned(),
         Some(Payload::Claim(_)) => "Claim".to_owned(),
+        Some(Payload::Forget) => "Erase my data".to_owned(),
+        Some(Payload::KeepData) => "Keep my data".to_owned(),
         None => format!("button {payload}"),
     };
     format!("{PRESSED}{what}]")

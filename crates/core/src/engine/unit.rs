@@ -141,6 +141,15 @@ impl<'e> Unit<'e> {
         Ok(())
     }
 
+    /// Forgets the rows this unit claimed for `tickets` or for the chat `chat`: an erasure
+    /// deleted them from the outbox, so they must not be delivered after the commit.
+    pub(super) fn drop_claimed(&mut self, tickets: &[TicketId], chat: &Endpoint) {
+        let queue = NewOutbound::queue_of(&Destination::Endpoint(chat.clone()));
+        self.claimed
+            .retain(|o| o.row.queue != queue && o.row.ticket.is_none_or(|t| !tickets.contains(&t)));
+        self.queues.retain(|q| *q != queue);
+    }
+
     /// Sends a message to a chat (through the outbox).
     pub(super) async fn send_to(
         &mut self,

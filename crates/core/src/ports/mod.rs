@@ -14,9 +14,11 @@ use async_trait::async_trait;
 use crate::types::*;
 
 mod followups;
+mod privacy;
 mod report;
 mod store;
 pub use followups::*;
+pub use privacy::*;
 pub use report::*;
 pub use store::*;
 

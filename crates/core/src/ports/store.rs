@@ -11,7 +11,7 @@
 
 use async_trait::async_trait;
 
-use super::FollowUpStore;
+use super::{BlockStore, FollowUpStore, PrivacyStore};
 use crate::outbox::*;
 use crate::types::*;
 
@@ -313,6 +313,8 @@ pub trait Data:
     + ScheduleStore
     + FollowUpStore
     + OutboxStore
+    + BlockStore
+    + PrivacyStore
 {
 }
 
@@ -325,6 +327,8 @@ impl<T> Data for T where
         + ScheduleStore
         + FollowUpStore
         + OutboxStore
+        + BlockStore
+        + PrivacyStore
         + ?Sized
 {
 }

@@ -197,6 +197,16 @@ macro_rules! all_data {
             fn ticket_outbox(&self, ticket: TicketId) -> Vec<OutboxEntry>;
             fn prune_delivered(&self, before: Timestamp) -> u64;
         });
+        delegate!($ty, BlockStore {
+            fn set_block(&self, id: CustomerId, block: Option<(&str, &str)>, now: Timestamp) -> bool;
+            fn mark_block_told(&self, id: CustomerId) -> bool;
+            fn blocked_customers(&self) -> Vec<Customer>;
+        });
+        delegate!($ty, PrivacyStore {
+            fn customer_by_user(&self, platform: &Platform, user_id: &str) -> Option<Customer>;
+            fn erase_customer(&self, id: CustomerId, now: Timestamp) -> Erasure;
+            fn erase_closed_transcripts(&self, closed_before: Timestamp, now: Timestamp, limit: usize) -> Vec<TicketId>;
+        });
     };
 }
 

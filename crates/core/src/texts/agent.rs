@@ -20,6 +20,8 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
             /kb <entry-id> — send a knowledge-base answer\n\
             /priority low|normal|high|urgent · /tag <tags>\n\
             /transcript — the conversation so far\n\
+            /block [reason] · /unblock — stop or resume answering the customer\n\
+            /erase — erase the customer's data for good\n\
             /close · /reopen"
         }
         (AgentHelp, "lt") => {
@@ -31,6 +33,8 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
             /kb <įrašo-id> — išsiųsti atsakymą iš žinių bazės\n\
             /priority low|normal|high|urgent · /tag <žymos>\n\
             /transcript — visas pokalbis iki šiol\n\
+            /block [priežastis] · /unblock — nebeatsakyti klientui arba vėl atsakyti\n\
+            /erase — visam laikui ištrinti kliento duomenis\n\
             /close · /reopen — uždaryti užklausą arba vėl ją atidaryti"
         }
         (AgentHelp, "et") => {
@@ -42,6 +46,8 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
             /kb <kirje-id> — saada vastus teadmusbaasist\n\
             /priority low|normal|high|urgent · /tag <sildid>\n\
             /transcript — senine vestlus\n\
+            /block [põhjus] · /unblock — lõpeta kliendile vastamine või jätka seda\n\
+            /erase — kustuta kliendi andmed jäädavalt\n\
             /close · /reopen — sulge pöördumine või ava see uuesti"
         }
 
@@ -385,6 +391,54 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         }
         (CustomerUnblocked, "et") => {
             "✅ Pöördumise #{number} klient eemaldas roboti blokeeringu: vastused jõuavad temani jälle."
+        }
+
+        (BlockedByAgent, "en") => {
+            "⛔ {agent} blocked the customer of ticket #{number}: their messages are recorded, not answered or relayed (reason: {reason}). /unblock lifts it."
+        }
+        (BlockedByAgent, "lt") => {
+            "⛔ {agent} užblokavo užklausos #{number} klientą: jo žinutės įrašomos, bet į jas neatsakoma ir jos neperduodamos (priežastis: {reason}). /unblock atblokuoja."
+        }
+        (BlockedByAgent, "et") => {
+            "⛔ {agent} blokeeris pöördumise #{number} kliendi: tema sõnumid salvestatakse, kuid neile ei vastata ega edastata neid (põhjus: {reason}). /unblock eemaldab blokeeringu."
+        }
+
+        (BlockAlready, "en") => "The customer of ticket #{number} is blocked already.",
+        (BlockAlready, "lt") => "Užklausos #{number} klientas jau užblokuotas.",
+        (BlockAlready, "et") => "Pöördumise #{number} klient on juba blokeeritud.",
+
+        (UnblockedByAgent, "en") => {
+            "✅ {agent} unblocked the customer of ticket #{number}: their messages are answered and relayed again."
+        }
+        (UnblockedByAgent, "lt") => {
+            "✅ {agent} atblokavo užklausos #{number} klientą: į jo žinutes vėl atsakoma ir jos perduodamos."
+        }
+        (UnblockedByAgent, "et") => {
+            "✅ {agent} eemaldas pöördumise #{number} kliendi blokeeringu: tema sõnumitele vastatakse ja neid edastatakse jälle."
+        }
+
+        (UnblockNotBlocked, "en") => "The customer of ticket #{number} is not blocked.",
+        (UnblockNotBlocked, "lt") => "Užklausos #{number} klientas neužblokuotas.",
+        (UnblockNotBlocked, "et") => "Pöördumise #{number} klient pole blokeeritud.",
+
+        (ErasedByAgent, "en") => {
+            "🗑 {agent} erased the data of the customer of ticket #{number}: name, ids, messages and files are gone; the ticket is closed, its figures stay in the reports."
+        }
+        (ErasedByAgent, "lt") => {
+            "🗑 {agent} ištrynė užklausos #{number} kliento duomenis: vardas, identifikatoriai, žinutės ir failai pašalinti; užklausa uždaryta, jos skaičiai lieka ataskaitose."
+        }
+        (ErasedByAgent, "et") => {
+            "🗑 {agent} kustutas pöördumise #{number} kliendi andmed: nimi, tunnused, sõnumid ja failid on eemaldatud; pöördumine on suletud, selle arvud jäävad aruannetesse."
+        }
+
+        (ErasedByCustomer, "en") => {
+            "🗑 The customer of ticket #{number} had their data erased at their request: name, ids, messages and files are gone; the ticket is closed."
+        }
+        (ErasedByCustomer, "lt") => {
+            "🗑 Užklausos #{number} klientas paprašė ištrinti savo duomenis: vardas, identifikatoriai, žinutės ir failai pašalinti; užklausa uždaryta."
+        }
+        (ErasedByCustomer, "et") => {
+            "🗑 Pöördumise #{number} klient lasi oma andmed kustutada: nimi, tunnused, sõnumid ja failid on eemaldatud; pöördumine on suletud."
         }
 
         _ => return None,

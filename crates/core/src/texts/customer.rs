@@ -59,6 +59,16 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         ("en", HandoffDelayed) => {
             "Your message is saved, but I couldn't reach the team just now. I'll keep trying; you don't need to write again."
         }
+        ("en", Blocked) => {
+            "The support team has blocked this conversation: your messages are saved, but they are not answered or passed on."
+        }
+        ("en", ForgetConfirm) => {
+            "Do you want us to erase your data? We will delete your name, your messages, the files you sent and the text of your tickets. This cannot be undone."
+        }
+        ("en", ButtonForget) => "🗑 Yes, erase my data",
+        ("en", ButtonKeep) => "Keep my data",
+        ("en", Forgotten) => "Your data has been erased. If you write again, we start afresh.",
+        ("en", ForgetKept) => "All right, nothing was erased.",
 
         ("lt", Welcome) => {
             "Sveiki! Esu pagalbos asistentas. Klauskite apie užsakymus, pristatymą, grąžinimą, mokėjimus ar paskyrą. Bet kada parašykite /human ir jums atsakys žmogus."
@@ -111,6 +121,16 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         ("lt", HandoffDelayed) => {
             "Jūsų žinutė išsaugota, bet šiuo metu nepavyko susisiekti su komanda. Bandysiu toliau – rašyti iš naujo nereikia."
         }
+        ("lt", Blocked) => {
+            "Pagalbos komanda užblokavo šį pokalbį: jūsų žinutės išsaugomos, bet į jas neatsakoma ir jos niekam neperduodamos."
+        }
+        ("lt", ForgetConfirm) => {
+            "Ar norite, kad ištrintume jūsų duomenis? Ištrinsime jūsų vardą, žinutes, atsiųstus failus ir užklausų tekstą. To atšaukti negalima."
+        }
+        ("lt", ButtonForget) => "🗑 Taip, ištrinkite mano duomenis",
+        ("lt", ButtonKeep) => "Palikti duomenis",
+        ("lt", Forgotten) => "Jūsų duomenys ištrinti. Jei parašysite vėl, pradėsime iš naujo.",
+        ("lt", ForgetKept) => "Gerai, niekas neištrinta.",
 
         ("et", Welcome) => {
             "Tere! Olen klienditoe abiline. Küsige tellimuste, tarne, tagastamise, maksete või konto kohta. Kirjutage igal ajal /human ja teile vastab inimene."
@@ -163,6 +183,16 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         ("et", HandoffDelayed) => {
             "Teie sõnum on salvestatud, kuid praegu ei õnnestunud meeskonnaga ühendust saada. Proovin edasi – uuesti kirjutama ei pea."
         }
+        ("et", Blocked) => {
+            "Klienditugi on selle vestluse blokeerinud: teie sõnumid salvestatakse, kuid neile ei vastata ega edastata neid."
+        }
+        ("et", ForgetConfirm) => {
+            "Kas soovite, et kustutaksime teie andmed? Kustutame teie nime, sõnumid, saadetud failid ja pöördumiste teksti. Seda ei saa tagasi võtta."
+        }
+        ("et", ButtonForget) => "🗑 Jah, kustutage minu andmed",
+        ("et", ButtonKeep) => "Jäta andmed alles",
+        ("et", Forgotten) => "Teie andmed on kustutatud. Kui kirjutate uuesti, alustame otsast.",
+        ("et", ForgetKept) => "Hästi, midagi ei kustutatud.",
         _ => return None,
     })
 }

@@ -105,6 +105,18 @@ text_keys! {
     FollowupReminder = "followup_reminder", Customer;
     /// The ticket closed itself after the customer's silence, survey question: `{number}`.
     TicketAutoClosedSurvey = "ticket_auto_closed_survey", Customer;
+    /// Said once to a blocked customer: messages are kept, not answered.
+    Blocked = "blocked", Customer;
+    /// `/forget` or a request to erase: asks to confirm with the buttons below.
+    ForgetConfirm = "forget_confirm", Customer;
+    /// Button: yes, erase my data.
+    ButtonForget = "button_forget", Customer;
+    /// Button: keep my data.
+    ButtonKeep = "button_keep", Customer;
+    /// The customer's data was erased.
+    Forgotten = "forgotten", Customer;
+    /// The customer chose to keep their data.
+    ForgetKept = "forget_kept", Customer;
 
     // --- What agents read in the desk (texts in `agent.rs`) ---
     /// `/help`: the agent commands.
@@ -222,6 +234,18 @@ text_keys! {
     CustomerBlocked = "customer_blocked", Desk;
     /// The customer unblocked the bot: `{number}`.
     CustomerUnblocked = "customer_unblocked", Desk;
+    /// `/block` blocked the customer: `{agent}`, `{number}`, `{reason}`.
+    BlockedByAgent = "blocked_by_agent", Desk;
+    /// `/block` of a customer blocked already: `{number}`.
+    BlockAlready = "block_already", Desk;
+    /// `/unblock` lifted the block: `{agent}`, `{number}`.
+    UnblockedByAgent = "unblocked_by_agent", Desk;
+    /// `/unblock` of a customer who is not blocked: `{number}`.
+    UnblockNotBlocked = "unblock_not_blocked", Desk;
+    /// `/erase` erased the customer's data: `{agent}`, `{number}`.
+    ErasedByAgent = "erased_by_agent", Desk;
+    /// The customer had their data erased at their request: `{number}`.
+    ErasedByCustomer = "erased_by_customer", Desk;
 }
 
 impl Text {

@@ -5,7 +5,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 mod feedback;
+mod privacy;
 pub use feedback::*;
+pub use privacy::*;
 
 /// A point in time as unix milliseconds (UTC).
 ///
@@ -380,6 +382,9 @@ pub struct Customer {
     pub state: ConversationState,
     /// First contact.
     pub created_at: Timestamp,
+    /// The block on the customer, if agents blocked them.
+    #[serde(default)]
+    pub blocked: Option<Block>,
 }
 
 /// Who wrote a recorded message.
@@ -656,6 +661,13 @@ pub enum EventKind {
     Unreachable,
     /// The customer can be reached again (unblocked the bot).
     Reachable,
+    /// Agents blocked the customer (detail: the reason).
+    Blocked,
+    /// Agents lifted the block.
+    Unblocked,
+    /// The customer's data was erased, or the transcript by the retention policy (detail:
+    /// `customer` or `retention`).
+    Erased,
 }
 
 impl EventKind {
@@ -676,6 +688,9 @@ impl EventKind {
             EventKind::RoomLost => "room_lost",
             EventKind::Unreachable => "unreachable",
             EventKind::Reachable => "reachable",
+            EventKind::Blocked => "blocked",
+            EventKind::Unblocked => "unblocked",
+            EventKind::Erased => "erased",
         }
     }
     /// Parses a stored name.
@@ -695,6 +710,9 @@ impl EventKind {
             "room_lost" => EventKind::RoomLost,
             "unreachable" => EventKind::Unreachable,
             "reachable" => EventKind::Reachable,
+            "blocked" => EventKind::Blocked,
+            "unblocked" => EventKind::Unblocked,
+            "erased" => EventKind::Erased,
             _ => return None,
         })
     }

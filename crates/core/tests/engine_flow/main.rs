@@ -8,6 +8,7 @@ use frontdesk_core::*;
 mod common;
 mod followups;
 mod harness;
+mod privacy;
 mod survey;
 
 use common::T0;

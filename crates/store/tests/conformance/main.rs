@@ -9,8 +9,10 @@ use frontdesk_core::*;
 use frontdesk_store::SqlStore;
 
 mod followups;
+mod privacy;
 mod units;
 use followups::*;
+use privacy::*;
 use units::*;
 
 const T0: Timestamp = Timestamp(1_764_000_000_000);
@@ -94,6 +96,9 @@ conformance!(
     deliveries_are_recorded_in_groups,
     rows_are_claimed_at_enqueue_unless_one_is_ahead,
     nul_bytes_are_stored_alike,
+    blocks_are_set_once_told_once_and_listed,
+    erasure_anonymises_and_keeps_the_figures,
+    retention_takes_each_closed_ticket_once,
 );
 
 fn party(user: &str) -> Party {

@@ -11,6 +11,7 @@ use crate::types::*;
 
 mod followups;
 mod outbox;
+mod privacy;
 mod report;
 mod work;
 
@@ -34,6 +35,8 @@ struct Inner {
     dead_keys: BTreeSet<(Platform, String)>,
     /// What each ticket waits for (the SQL stores keep it in ticket columns).
     follow: HashMap<TicketId, Follow>,
+    erased_customers: BTreeSet<CustomerId>,
+    erased_transcripts: BTreeSet<TicketId>,
 }
 
 #[derive(Clone)]
@@ -202,6 +205,7 @@ impl CustomerStore for MemoryStore {
                 lang: None,
                 state: ConversationState::Idle,
                 created_at: now,
+                blocked: None,
             };
             s.customers.push(c.clone());
             Ok(c)
