@@ -19,6 +19,7 @@ mod feedback;
 mod keys;
 mod messages;
 mod outbox;
+mod queue;
 mod report;
 mod rows;
 mod schedule;

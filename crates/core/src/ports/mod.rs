@@ -13,8 +13,10 @@ use async_trait::async_trait;
 
 use crate::types::*;
 
+mod dashboard;
 mod report;
 mod store;
+pub use dashboard::*;
 pub use report::*;
 pub use store::*;
 

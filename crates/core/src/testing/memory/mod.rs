@@ -9,6 +9,7 @@ use crate::outbox::*;
 use crate::ports::*;
 use crate::types::*;
 
+mod dashboard;
 mod outbox;
 mod report;
 mod work;
@@ -29,6 +30,7 @@ struct Inner {
     next_outbox_id: i64,
     dead: Vec<DeadLetter>,
     dead_keys: BTreeSet<(Platform, String)>,
+    dashboard_tokens: Vec<DashboardToken>,
 }
 
 #[derive(Clone)]
