@@ -109,7 +109,8 @@ pub fn check_env_token(token: &str) -> Result<(), DashboardError> {
     Ok(())
 }
 
-/// Failed sign-in attempts, limited per client address and in all, over a sliding minute.
+/// Failed sign-in attempts, limited per client address and in all: each count lasts a window
+/// (a minute) from its first failure.
 pub(crate) struct Limiter {
     per_client: u32,
     overall: u32,
