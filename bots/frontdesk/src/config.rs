@@ -122,6 +122,27 @@ impl Default for MetricsConfig {
     }
 }
 
+/// The web dashboard (`frontdesk run` and `frontdesk dashboard`). The sign-in token comes
+/// only from the environment (`FRONTDESK_DASHBOARD_TOKEN`) or from
+/// `frontdesk dashboard token add NAME`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct DashboardConfig {
+    /// Address to serve the dashboard on (e.g. `127.0.0.1:8080`); empty turns it off.
+    pub(crate) listen: String,
+    /// How long a sign-in lasts, in hours.
+    pub(crate) session_hours: u64,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            listen: String::new(),
+            session_hours: 12,
+        }
+    }
+}
+
 /// Several replicas on one database.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -161,6 +182,7 @@ pub(crate) struct Config {
     pub(crate) telegram: TelegramConfig,
     pub(crate) discord: DiscordConfig,
     pub(crate) metrics: MetricsConfig,
+    pub(crate) dashboard: DashboardConfig,
     pub(crate) replicas: ReplicasConfig,
 }
 

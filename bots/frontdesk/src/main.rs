@@ -6,6 +6,7 @@ mod ask;
 mod chat;
 mod config;
 mod customers;
+mod dashboard;
 mod eval;
 mod http;
 mod lease;
@@ -62,6 +63,9 @@ enum Command {
     /// Support metrics over a period: response and resolution times, CSAT, deflection, per
     /// agent, knowledge-base gaps.
     Report(report::ReportArgs),
+    /// Serve the web dashboard alone on the configured database (`dashboard.listen`), or
+    /// manage its sign-in tokens (`dashboard token add NAME`).
+    Dashboard(dashboard::DashboardArgs),
     /// Print the configuration in effect (defaults, file and environment) as TOML.
     Config,
 }
@@ -138,6 +142,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::eval(&cfg, args),
         Command::Run => run::run(cfg).await,
         Command::Report(args) => report::report(&cfg, args).await,
+        Command::Dashboard(args) => dashboard::command(&cfg, args).await,
         Command::Config => {
             print!("{}", toml::to_string_pretty(&cfg)?);
             Ok(())

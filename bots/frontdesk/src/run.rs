@@ -81,6 +81,8 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
         );
     }
 
+    // Refused before anything starts: a bad dashboard address or token.
+    let dashboard = crate::dashboard::settings(&cfg, &cfg.dashboard.listen)?;
     let kb_dir = cfg.kb_dir();
     let kb = crate::load_kb(&kb_dir)?;
     let store = crate::open_store(&cfg).await?;
@@ -207,6 +209,11 @@ pub(crate) async fn run(cfg: Config) -> Result<()> {
                 error!(error = %e, "metrics endpoint failed");
             }
         }));
+    }
+    if let Some(d) = dashboard {
+        let e = engine.clone();
+        let view = crate::dashboard::kb_view(&cfg, move || e.kb());
+        tasks.push(crate::dashboard::spawn(d, store.clone(), view, shutdown()).await?);
     }
     if cfg.replicas.lease_seconds < 1 {
         bail!("replicas.lease_seconds must be at least 1");

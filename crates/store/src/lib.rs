@@ -21,6 +21,7 @@ mod keys;
 mod messages;
 mod outbox;
 mod privacy;
+mod queue;
 mod report;
 mod rows;
 mod schedule;

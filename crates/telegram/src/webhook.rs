@@ -419,7 +419,10 @@ pub async fn serve_http(
         let id = lock(&conns).insert(requests.clone(), evict_tx);
         let counted = {
             let service = service.clone();
-            hyper::service::service_fn(move |req| {
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                // The client's address, for handlers that limit per client (`ConnectInfo`).
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
                 let guard = InRequest::new(requests.clone());
                 let response = hyper::service::Service::call(&service, req);
                 async move {

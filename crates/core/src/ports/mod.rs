@@ -13,10 +13,12 @@ use async_trait::async_trait;
 
 use crate::types::*;
 
+mod dashboard;
 mod followups;
 mod privacy;
 mod report;
 mod store;
+pub use dashboard::*;
 pub use followups::*;
 pub use privacy::*;
 pub use report::*;

@@ -8,6 +8,7 @@ use frontdesk_core::testing::MemoryStore;
 use frontdesk_core::*;
 use frontdesk_store::SqlStore;
 
+mod dashboard;
 mod followups;
 mod privacy;
 mod units;

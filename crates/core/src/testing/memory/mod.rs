@@ -9,6 +9,7 @@ use crate::outbox::*;
 use crate::ports::*;
 use crate::types::*;
 
+mod dashboard;
 mod followups;
 mod outbox;
 mod privacy;
@@ -37,6 +38,7 @@ struct Inner {
     follow: HashMap<TicketId, Follow>,
     erased_customers: BTreeSet<CustomerId>,
     erased_transcripts: BTreeSet<TicketId>,
+    dashboard_tokens: Vec<DashboardToken>,
 }
 
 #[derive(Clone)]
