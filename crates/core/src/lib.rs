@@ -10,6 +10,7 @@ pub mod report;
 pub mod split;
 pub mod stop;
 pub mod texts;
+pub mod transcript;
 pub mod types;
 
 #[cfg(feature = "testing")]
@@ -19,7 +20,7 @@ pub mod testing;
 
 pub use config::{
     ConversationConfig, DeskConfig, EngineConfig, MatchingConfig, OutboxConfig, SlaConfig,
-    SurveyConfig,
+    SurveyConfig, TranscriptConfig,
 };
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,

@@ -7,6 +7,7 @@ use super::payload::Payload;
 use super::unit::Unit;
 use crate::outbox::Delivery;
 use crate::texts::Text;
+use crate::transcript::{Format, Transcript};
 use crate::types::*;
 
 /// A command typed by an agent in a ticket room.
@@ -32,6 +33,8 @@ pub enum AgentCommand {
     Tag(Vec<String>),
     /// Show the transcript.
     Transcript,
+    /// Post the transcript as files (plain text and HTML).
+    TranscriptFile,
     /// Show the commands.
     Help,
     /// Anything else.
@@ -67,6 +70,7 @@ impl AgentCommand {
                     .filter(|t| !t.is_empty())
                     .collect(),
             ),
+            "transcript" if rest.eq_ignore_ascii_case("file") => AgentCommand::TranscriptFile,
             "transcript" => AgentCommand::Transcript,
             "help" => AgentCommand::Help,
             _ => AgentCommand::Unknown(head.to_owned()),
@@ -93,6 +97,7 @@ impl Unit<'_> {
             AgentCommand::Priority(p) => self.priority(ticket, agent, p.as_deref()).await,
             AgentCommand::Tag(tags) => self.tag(ticket, agent, &tags).await,
             AgentCommand::Transcript => self.transcript(ticket).await,
+            AgentCommand::TranscriptFile => self.transcript_files(ticket).await,
             AgentCommand::Help => {
                 let help = self.e.desk_text(Text::AgentHelp, &[]);
                 self.notice(ticket, &help, false).await
@@ -306,6 +311,14 @@ impl Unit<'_> {
         let vars = [("agent", agent.name.as_str()), ("number", &number)];
         let text = self.e.desk_text(Text::ClosedByAgent, &vars);
         self.notice(ticket, &text, false).await?;
+        if self.e.cfg.transcript.on_close {
+            let closed = Ticket {
+                status: TicketStatus::Closed,
+                closed_at: Some(self.now),
+                ..ticket.clone()
+            };
+            self.transcript_files(&closed).await?;
+        }
         self.post_to_room(ticket, Delivery::CloseRoom).await
     }
 
@@ -402,6 +415,23 @@ impl Unit<'_> {
         }
         self.notice(ticket, &text, false).await
     }
+
+    /// Posts the ticket's transcript in its room as two files, plain text and HTML (through
+    /// the outbox, like every message).
+    pub(super) async fn transcript_files(&mut self, ticket: &Ticket) -> Result<(), EngineError> {
+        let msgs = self.tx.ticket_messages(ticket.id).await?;
+        let lang = self.e.cfg.desk.lang.as_str();
+        let t = Transcript::new(ticket, &msgs, &self.e.texts, lang);
+        let (number, count) = (ticket.number.to_string(), msgs.len().to_string());
+        let caption = self.e.desk_text(
+            Text::TranscriptFileCaption,
+            &[("number", &number), ("count", &count)],
+        );
+        let msg = OutMessage::plain(MessageKind::Notice, caption)
+            .with_file(t.file(Format::Txt))
+            .with_file(t.file(Format::Html));
+        self.post_to_room(ticket, Delivery::Send(msg)).await
+    }
 }
 
 #[cfg(test)]
@@ -427,6 +457,11 @@ mod tests {
             AgentCommand::parse("/priority"),
             AgentCommand::Priority(None)
         );
+        assert_eq!(
+            AgentCommand::parse("/transcript File"),
+            AgentCommand::TranscriptFile
+        );
+        assert_eq!(AgentCommand::parse("/transcript"), AgentCommand::Transcript);
         assert_eq!(
             AgentCommand::parse("/frobnicate"),
             AgentCommand::Unknown("/frobnicate".into())

@@ -8,6 +8,7 @@ use frontdesk_core::*;
 mod common;
 mod harness;
 mod survey;
+mod transcript;
 
 use common::T0;
 use harness::*;
