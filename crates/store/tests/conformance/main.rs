@@ -88,6 +88,7 @@ conformance!(
     deliveries_are_recorded_in_groups,
     rows_are_claimed_at_enqueue_unless_one_is_ahead,
     nul_bytes_are_stored_alike,
+    outbox_rows_carry_uploaded_files,
 );
 
 fn party(user: &str) -> Party {
