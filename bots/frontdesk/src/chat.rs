@@ -133,6 +133,15 @@ impl Channel for TerminalChannel {
                 sanitize(a.file_name.as_deref().unwrap_or(&a.file_ref))
             ));
         }
+        // Uploaded files (transcripts) are named with their size: the terminal shows no
+        // documents; `frontdesk tickets N --export` writes the same file.
+        for f in &msg.files {
+            text.push_str(&format!(
+                "\n{indent}📎 {} ({} bytes)",
+                sanitize(&f.name),
+                f.content.len()
+            ));
+        }
         if to_customer && !msg.buttons.is_empty() {
             let shown: Vec<String> = msg
                 .buttons

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use frontdesk_core::{
     ConversationConfig, DeskConfig, EngineConfig, FollowupsConfig, MatchingConfig, OutboxConfig,
-    RetentionConfig, SlaConfig, SurveyConfig,
+    RetentionConfig, SlaConfig, SurveyConfig, TranscriptConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +175,8 @@ pub(crate) struct Config {
     pub(crate) survey: SurveyConfig,
     /// `[retention]`: how long transcripts of closed tickets are kept.
     pub(crate) retention: RetentionConfig,
+    /// `[transcript]`: `on_close` posts the transcript files in the room when a ticket closes.
+    pub(crate) transcript: TranscriptConfig,
     /// Canned replies: `[snippets.NAME]` with one text per language.
     pub(crate) snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: `[texts.LANG]` with `key = "text"`.
@@ -235,6 +237,7 @@ impl Config {
             outbox: self.outbox.clone(),
             survey: self.survey.clone(),
             retention: self.retention.clone(),
+            transcript: self.transcript.clone(),
             snippets: self.snippets.clone(),
             texts: self.texts.clone(),
         }
@@ -454,6 +457,27 @@ mod tests {
             e.contains("followups.close_after_hours") && e.contains("negative"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn transcript_on_close_from_the_file_or_the_environment() {
+        assert!(!Config::default().engine().transcript.on_close);
+        let c = Config::load_with_env(Some(&write_tmp("[transcript]\non_close = true\n")), &[])
+            .unwrap();
+        assert!(c.engine().transcript.on_close);
+        let c = Config::load_with_env(
+            Some(&write_tmp("")),
+            &env(&[("FRONTDESK_TRANSCRIPT_ON_CLOSE", "true")]),
+        )
+        .unwrap();
+        assert!(c.engine().transcript.on_close);
+        let err =
+            Config::load_with_env(Some(&write_tmp("[transcript]\non_close = \"yes\"\n")), &[])
+                .unwrap_err();
+        assert!(format!("{err:#}").contains("on_close"), "{err:#}");
+        let err = Config::load_with_env(Some(&write_tmp("[transcript]\nformat = \"pdf\"\n")), &[])
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("format"), "{err:#}");
     }
 
     #[test]

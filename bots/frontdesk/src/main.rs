@@ -8,6 +8,7 @@ mod config;
 mod customers;
 mod dashboard;
 mod eval;
+mod export;
 mod http;
 mod lease;
 mod metrics;
@@ -107,6 +108,13 @@ struct TicketsArgs {
     /// How many to list.
     #[arg(long, default_value_t = 50)]
     limit: usize,
+    /// Write ticket N's transcript as a file instead: plain text, a self-contained HTML page,
+    /// or JSON (the same file `/transcript file` posts in the room).
+    #[arg(long, value_name = "FORMAT", requires = "number")]
+    export: Option<frontdesk_core::transcript::Format>,
+    /// Where `--export` writes (default: stdout).
+    #[arg(long, value_name = "PATH", requires = "export")]
+    out: Option<PathBuf>,
 }
 
 fn init_logging() {
@@ -261,7 +269,12 @@ async fn tickets(cfg: &Config, args: TicketsArgs) -> Result<()> {
             let Some(t) = store.ticket_by_number(&desk, n).await? else {
                 bail!("no ticket #{n} in desk `{desk}`");
             };
-            show_ticket(store.as_ref(), &t).await?;
+            match args.export {
+                Some(format) => {
+                    export::export(cfg, store.as_ref(), &t, format, args.out.as_deref()).await?;
+                }
+                None => show_ticket(store.as_ref(), &t).await?,
+            }
         }
         None => {
             let status = args.status.as_deref().and_then(TicketStatus::parse);

@@ -300,6 +300,15 @@ impl SurveyConfig {
     }
 }
 
+/// Transcripts as files in the ticket room (see [`crate::transcript`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TranscriptConfig {
+    /// Post the transcript (plain text and HTML) in the room when a ticket is closed. Off by
+    /// default: `/transcript file` posts it on demand either way.
+    pub on_close: bool,
+}
+
 /// Everything the Engine is configured with.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EngineConfig {
@@ -319,6 +328,8 @@ pub struct EngineConfig {
     pub survey: SurveyConfig,
     /// How long transcripts are kept.
     pub retention: RetentionConfig,
+    /// Transcript files.
+    pub transcript: TranscriptConfig,
     /// Canned replies: name -> language -> text.
     pub snippets: BTreeMap<String, BTreeMap<String, String>>,
     /// Bot text overrides: language -> key -> text (see [`crate::texts::Text`]).

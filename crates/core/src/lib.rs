@@ -11,6 +11,7 @@ pub mod report;
 pub mod split;
 pub mod stop;
 pub mod texts;
+pub mod transcript;
 pub mod types;
 
 #[cfg(feature = "testing")]
@@ -20,7 +21,7 @@ pub mod testing;
 
 pub use config::{
     ConversationConfig, DeskConfig, EngineConfig, FollowupsConfig, MatchingConfig, OutboxConfig,
-    RetentionConfig, SlaConfig, SurveyConfig,
+    RetentionConfig, SlaConfig, SurveyConfig, TranscriptConfig,
 };
 pub use engine::{
     AgentCommand, DispatchReport, Engine, EngineError, HANDLE_ATTEMPTS, Handled, TickReport,

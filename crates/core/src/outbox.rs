@@ -173,3 +173,31 @@ pub struct DeadLetter {
     /// When.
     pub at: Timestamp,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_carries_its_files_whole_and_old_rows_still_read() {
+        let msg = OutMessage::plain(MessageKind::Notice, "📎").with_file(OutFile {
+            name: "ticket-support-1.txt".into(),
+            mime: "text/plain; charset=utf-8".into(),
+            content: b"\x00\xffhello\n".to_vec(),
+        });
+        let v = serde_json::to_value(Delivery::Send(msg.clone())).unwrap();
+        assert_eq!(v["send"]["files"][0]["content"], "AP9oZWxsbwo=");
+        let back: Delivery = serde_json::from_value(v).unwrap();
+        assert_eq!(back, Delivery::Send(msg));
+        // A row written before files existed has none.
+        let old = serde_json::json!({"send": {"kind": "Notice", "text": "x", "markup": "Plain",
+            "buttons": [], "attachments": [], "mention_agents": false}});
+        let Delivery::Send(m) = serde_json::from_value(old).unwrap() else {
+            panic!("a send");
+        };
+        assert!(m.files.is_empty());
+        // A message without files is written as before.
+        let plain = serde_json::to_value(OutMessage::plain(MessageKind::Notice, "x")).unwrap();
+        assert!(plain.get("files").is_none());
+    }
+}

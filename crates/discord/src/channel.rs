@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use async_trait::async_trait;
-use frontdesk_core::{Channel, ChannelError, Endpoint, OutMessage, Platform, Sent};
+use frontdesk_core::{Channel, ChannelError, Endpoint, OutFile, OutMessage, Platform, Sent};
 use serde_json::{Value, json};
 use serenity::all::{ChannelId, GuildId, UserId};
 use serenity::http::{LightMethod, Route};
@@ -82,11 +82,24 @@ impl DiscordChannel {
         }
     }
 
-    async fn message(&self, channel: u64, body: &Value) -> Result<Value, RestError> {
+    /// Posts a message; with `files`, as `multipart/form-data` (`payload_json` and
+    /// `files[n]`).
+    async fn message(
+        &self,
+        channel: u64,
+        body: &Value,
+        files: &[OutFile],
+    ) -> Result<Value, RestError> {
         let route = Route::ChannelMessages {
             channel_id: ChannelId::new(channel),
         };
-        self.rest.call(LightMethod::Post, route, Some(body)).await
+        if files.is_empty() {
+            return self.rest.call(LightMethod::Post, route, Some(body)).await;
+        }
+        let (content_type, form) = crate::upload::form(body, files);
+        self.rest
+            .call_form(LightMethod::Post, route, content_type, form)
+            .await
     }
 
     async fn patch_thread(&self, thread: u64, body: &Value) -> Result<Value, RestError> {
@@ -99,8 +112,13 @@ impl DiscordChannel {
     /// Posts a message. An archived ticket thread (Discord error 50083: a closed ticket, or
     /// one idle for a week) is unarchived for it and archived again afterwards as it was; a
     /// locked one only when the bot has *Manage Threads*.
-    async fn post(&self, channel: u64, body: &Value) -> Result<Value, ChannelError> {
-        match self.message(channel, body).await {
+    async fn post(
+        &self,
+        channel: u64,
+        body: &Value,
+        files: &[OutFile],
+    ) -> Result<Value, ChannelError> {
+        match self.message(channel, body, files).await {
             Err(e) if e.code() == Some(ARCHIVED_THREAD) => {
                 debug!(channel, "discord: posting into an archived thread");
                 let route = Route::Channel {
@@ -122,7 +140,7 @@ impl DiscordChannel {
                 };
                 self.patch_thread(channel, &open).await?;
                 let sent = self
-                    .message(channel, body)
+                    .message(channel, body, files)
                     .await
                     .map_err(ChannelError::from);
                 let again = if locked {
@@ -222,7 +240,9 @@ impl Channel for DiscordChannel {
             if i + 1 == n && !components.is_empty() {
                 body["components"] = json!(components);
             }
-            let sent = self.post(channel, &body).await?;
+            // Uploaded files (transcripts) go with the last part.
+            let files: &[OutFile] = if i + 1 == n { &msg.files } else { &[] };
+            let sent = self.post(channel, &body, files).await?;
             last = id_of(&sent);
         }
         Ok(Sent { message_id: last })

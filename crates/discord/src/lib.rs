@@ -55,6 +55,7 @@ mod handler;
 mod permissions;
 mod render;
 mod rest;
+mod upload;
 
 use std::sync::Arc;
 

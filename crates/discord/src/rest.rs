@@ -129,6 +129,19 @@ fn exhausted(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     (after.is_finite() && after > 0.0).then(|| Duration::from_secs_f64(after.min(3600.0)))
 }
 
+/// A request's body.
+enum Payload {
+    /// JSON.
+    Json(Vec<u8>),
+    /// `multipart/form-data` (files).
+    Form {
+        /// `multipart/form-data; boundary=…`.
+        content_type: String,
+        /// The encoded parts.
+        body: Vec<u8>,
+    },
+}
+
 /// Sends the adapter's REST requests through the rate-limit layer.
 pub(crate) struct Rest {
     client: reqwest::Client,
@@ -189,7 +202,21 @@ impl Rest {
         route: Route<'_>,
         body: Option<&Value>,
     ) -> Result<Value, RestError> {
+        let body = body.map(|b| Payload::Json(serde_json::to_vec(b).unwrap_or_default()));
         self.send(method, route, body, None).await
+    }
+
+    /// Like [`Rest::call`], with a `multipart/form-data` body (`content_type` with its
+    /// boundary, and the bytes): a message with files.
+    pub(crate) async fn call_form(
+        &self,
+        method: LightMethod,
+        route: Route<'_>,
+        content_type: String,
+        body: Vec<u8>,
+    ) -> Result<Value, RestError> {
+        let payload = Payload::Form { content_type, body };
+        self.send(method, route, Some(payload), None).await
     }
 
     /// Like [`Rest::call`], with query parameters and no body.
@@ -206,11 +233,14 @@ impl Rest {
         &self,
         method: LightMethod,
         route: Route<'_>,
-        body: Option<&Value>,
+        payload: Option<Payload>,
         params: Option<Vec<(&'static str, String)>>,
     ) -> Result<Value, RestError> {
         let bucket = route.ratelimiting_bucket();
-        let bytes = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let bytes = match &payload {
+            Some(Payload::Json(b)) => Some(b.clone()),
+            _ => None,
+        };
         let mut retries = 0;
         loop {
             if let Some(wait) = self.due(bucket) {
@@ -220,11 +250,20 @@ impl Rest {
             let req = Request::new(route, method)
                 .body(bytes.clone())
                 .params(params.clone());
-            let built = req
+            let mut built = req
                 .build(&self.client, &self.token, self.proxy.as_deref())
                 .map_err(|e| RestError::Transport(e.to_string()))?
                 .build()
                 .map_err(|e| RestError::Transport(e.to_string()))?;
+            if let Some(Payload::Form { content_type, body }) = &payload {
+                use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+                let ct = HeaderValue::from_str(content_type)
+                    .map_err(|e| RestError::Transport(e.to_string()))?;
+                let headers = built.headers_mut();
+                headers.insert(CONTENT_TYPE, ct);
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+                *built.body_mut() = Some(reqwest::Body::from(body.clone()));
+            }
             let resp = self
                 .client
                 .execute(built)

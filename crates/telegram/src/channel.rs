@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use frontdesk_core::{
-    Attachment, AttachmentKind, Button, Channel, ChannelError, Endpoint, MessageKind, OutMessage,
-    Platform, Sent,
+    Attachment, AttachmentKind, Button, Channel, ChannelError, Endpoint, MessageKind, OutFile,
+    OutMessage, Platform, Sent,
 };
 use teloxide::payloads::{
     EditForumTopicSetters, SendDocumentSetters, SendMessageSetters, SendPhotoSetters,
@@ -55,6 +55,8 @@ enum Op {
     Text(String),
     Photo(String, String),
     Document(String, String),
+    /// A file uploaded whole (`sendDocument`, multipart), with its caption.
+    Upload(OutFile, String),
 }
 
 impl TelegramChannel {
@@ -213,7 +215,7 @@ impl TelegramChannel {
         let mut ops = Vec::new();
         let caption_fits = chunks.len() == 1 && utf16_len(&chunks[0]) <= CAPTION_MAX;
         let mut caption = String::new();
-        if native.is_empty() || !caption_fits {
+        if (native.is_empty() && msg.files.is_empty()) || !caption_fits {
             ops.extend(chunks.into_iter().filter(|c| !c.is_empty()).map(Op::Text));
         } else {
             caption = chunks.into_iter().next().unwrap_or_default();
@@ -224,6 +226,9 @@ impl TelegramChannel {
                 AttachmentKind::Photo => Op::Photo(a.file_ref.clone(), cap),
                 AttachmentKind::Document => Op::Document(a.file_ref.clone(), cap),
             });
+        }
+        for f in &msg.files {
+            ops.push(Op::Upload(f.clone(), std::mem::take(&mut caption)));
         }
         ops
     }
@@ -446,6 +451,12 @@ impl Channel for TelegramChannel {
                     let req = file_options!(req, caption, thread, &connection, kb);
                     self.call_in(Some(chat), "sendDocument", req).await
                 }
+                Op::Upload(file, caption) => {
+                    let input = InputFile::memory(file.content).file_name(file.name);
+                    let req = self.bot.send_document(chat, input);
+                    let req = file_options!(req, caption, thread, &connection, kb);
+                    self.call_in(Some(chat), "sendDocument", req).await
+                }
             };
             let m = sent.map_err(channel_error)?;
             last = Some(m.id.0.to_string());
@@ -531,6 +542,7 @@ mod tests {
                 Op::Text(t) => format!("text:{t}"),
                 Op::Photo(f, c) => format!("photo:{f}:{c}"),
                 Op::Document(f, c) => format!("doc:{f}:{c}"),
+                Op::Upload(f, c) => format!("upload:{}:{}:{c}", f.name, f.content.len()),
             })
             .collect()
     }
@@ -563,6 +575,29 @@ mod tests {
             vec!["text:New ticket\n\n@team"]
         );
         assert_eq!(texts(&channel(None).ops(&msg)), vec!["text:New ticket"]);
+    }
+
+    #[test]
+    fn uploads_carry_the_caption_on_the_first_file() {
+        let file = |name: &str, n: usize| OutFile {
+            name: name.into(),
+            mime: "text/plain".into(),
+            content: vec![b'x'; n],
+        };
+        let msg = OutMessage::plain(MessageKind::Notice, "<Transcript>")
+            .with_file(file("t.txt", 3))
+            .with_file(file("t.html", 5));
+        assert_eq!(
+            texts(&channel(None).ops(&msg)),
+            vec!["upload:t.txt:3:&lt;Transcript&gt;", "upload:t.html:5:"]
+        );
+        // A caption too long for Telegram goes first as a message of its own.
+        let long =
+            OutMessage::plain(MessageKind::Notice, "y".repeat(2000)).with_file(file("t.txt", 1));
+        let ops = texts(&channel(None).ops(&long));
+        assert_eq!(ops.len(), 2);
+        assert!(ops[0].starts_with("text:yyy"));
+        assert_eq!(ops[1], "upload:t.txt:1:");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 pub mod conformance;
 pub mod discord;
+pub mod multipart;
 pub mod telegram;
 
 /// The sample knowledge base shipped in the workspace's `faq/`.

@@ -7,6 +7,7 @@ use super::payload::Payload;
 use super::unit::Unit;
 use crate::outbox::Delivery;
 use crate::texts::Text;
+use crate::transcript::{Format, Transcript};
 use crate::types::*;
 
 /// A command typed by an agent in a ticket room.
@@ -38,6 +39,8 @@ pub enum AgentCommand {
     Unblock,
     /// Erase the customer's data.
     Erase,
+    /// Post the transcript as files (plain text and HTML).
+    TranscriptFile,
     /// Show the commands.
     Help,
     /// Anything else.
@@ -73,6 +76,7 @@ impl AgentCommand {
                     .filter(|t| !t.is_empty())
                     .collect(),
             ),
+            "transcript" if rest.eq_ignore_ascii_case("file") => AgentCommand::TranscriptFile,
             "transcript" => AgentCommand::Transcript,
             "block" => AgentCommand::Block(rest.to_owned()),
             "unblock" => AgentCommand::Unblock,
@@ -105,6 +109,7 @@ impl Unit<'_> {
             AgentCommand::Block(reason) => self.block(ticket, customer, agent, &reason).await,
             AgentCommand::Unblock => self.unblock(ticket, customer, agent).await,
             AgentCommand::Erase => self.erase_by_agent(ticket, customer, agent).await,
+            AgentCommand::TranscriptFile => self.transcript_files(ticket).await,
             AgentCommand::Help => {
                 let help = self.e.desk_text(Text::AgentHelp, &[]);
                 self.notice(ticket, &help, false).await
@@ -332,6 +337,14 @@ impl Unit<'_> {
         self.send_to_customer(&target, Some(ticket.id), m, &body)
             .await?;
         self.notice(ticket, note, false).await?;
+        if self.e.cfg.transcript.on_close {
+            let closed = Ticket {
+                status: TicketStatus::Closed,
+                closed_at: Some(self.now),
+                ..ticket.clone()
+            };
+            self.transcript_files(&closed).await?;
+        }
         self.post_to_room(ticket, Delivery::CloseRoom).await
     }
 
@@ -428,6 +441,23 @@ impl Unit<'_> {
         }
         self.notice(ticket, &text, false).await
     }
+
+    /// Posts the ticket's transcript in its room as two files, plain text and HTML (through
+    /// the outbox, like every message).
+    pub(super) async fn transcript_files(&mut self, ticket: &Ticket) -> Result<(), EngineError> {
+        let msgs = self.tx.ticket_messages(ticket.id).await?;
+        let lang = self.e.cfg.desk.lang.as_str();
+        let t = Transcript::new(ticket, &msgs, &self.e.texts, lang);
+        let (number, count) = (ticket.number.to_string(), msgs.len().to_string());
+        let caption = self.e.desk_text(
+            Text::TranscriptFileCaption,
+            &[("number", &number), ("count", &count)],
+        );
+        let msg = OutMessage::plain(MessageKind::Notice, caption)
+            .with_file(t.file(Format::Txt))
+            .with_file(t.file(Format::Html));
+        self.post_to_room(ticket, Delivery::Send(msg)).await
+    }
 }
 
 #[cfg(test)]
@@ -459,6 +489,11 @@ mod tests {
         );
         assert_eq!(AgentCommand::parse("/unblock"), AgentCommand::Unblock);
         assert_eq!(AgentCommand::parse("/erase@bot"), AgentCommand::Erase);
+        assert_eq!(
+            AgentCommand::parse("/transcript File"),
+            AgentCommand::TranscriptFile
+        );
+        assert_eq!(AgentCommand::parse("/transcript"), AgentCommand::Transcript);
         assert_eq!(
             AgentCommand::parse("/frobnicate"),
             AgentCommand::Unknown("/frobnicate".into())

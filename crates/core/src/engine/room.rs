@@ -234,6 +234,7 @@ impl Unit<'_> {
             markup,
             buttons: Vec::new(),
             attachments: files,
+            files: Vec::new(),
             mention_agents: false,
         };
         let target = Customer {

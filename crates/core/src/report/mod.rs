@@ -22,7 +22,7 @@ use crate::ports::{ReportStore, Store, StoreResult};
 use crate::types::*;
 
 mod compute;
-mod dates;
+pub(crate) mod dates;
 mod parts;
 
 pub use compute::{compute, parts_of};

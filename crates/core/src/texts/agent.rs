@@ -19,7 +19,7 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
             /snippet <name> — send a canned reply\n\
             /kb <entry-id> — send a knowledge-base answer\n\
             /priority low|normal|high|urgent · /tag <tags>\n\
-            /transcript — the conversation so far\n\
+            /transcript — the conversation so far · /transcript file — as text and HTML files\n\
             /block [reason] · /unblock — stop or resume answering the customer\n\
             /erase — erase the customer's data for good\n\
             /close · /reopen"
@@ -32,7 +32,7 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
             /snippet <pavadinimas> — išsiųsti paruoštą atsakymą\n\
             /kb <įrašo-id> — išsiųsti atsakymą iš žinių bazės\n\
             /priority low|normal|high|urgent · /tag <žymos>\n\
-            /transcript — visas pokalbis iki šiol\n\
+            /transcript — visas pokalbis iki šiol · /transcript file — kaip teksto ir HTML failai\n\
             /block [priežastis] · /unblock — nebeatsakyti klientui arba vėl atsakyti\n\
             /erase — visam laikui ištrinti kliento duomenis\n\
             /close · /reopen — uždaryti užklausą arba vėl ją atidaryti"
@@ -45,7 +45,7 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
             /snippet <nimi> — saada valmisvastus\n\
             /kb <kirje-id> — saada vastus teadmusbaasist\n\
             /priority low|normal|high|urgent · /tag <sildid>\n\
-            /transcript — senine vestlus\n\
+            /transcript — senine vestlus · /transcript file — teksti- ja HTML-failina\n\
             /block [põhjus] · /unblock — lõpeta kliendile vastamine või jätka seda\n\
             /erase — kustuta kliendi andmed jäädavalt\n\
             /close · /reopen — sulge pöördumine või ava see uuesti"
@@ -189,6 +189,43 @@ pub(super) fn builtin(lang: &str, text: Text) -> Option<&'static str> {
         (TranscriptFiles, "en") => "[files: {files}]",
         (TranscriptFiles, "lt") => "[failai: {files}]",
         (TranscriptFiles, "et") => "[failid: {files}]",
+
+        // --- Transcript files (`/transcript file`, `transcript.on_close`) ---
+        (TranscriptFileTitle, "en") => "Transcript of ticket #{number} · {subject}",
+        (TranscriptFileTitle, "lt") => "Užklausos #{number} pokalbis · {subject}",
+        (TranscriptFileTitle, "et") => "Pöördumise #{number} vestlus · {subject}",
+
+        (TranscriptFileDetails, "en") => {
+            "Desk: {desk} · Customer: {customer} ({platform}) · Status: {status} · Opened: {opened} · Closed: {closed} · Agent: {agent} · Priority: {priority} · Tags: {tags}"
+        }
+        (TranscriptFileDetails, "lt") => {
+            "Skyrius: {desk} · Klientas: {customer} ({platform}) · Būsena: {status} · Atidaryta: {opened} · Uždaryta: {closed} · Konsultantas: {agent} · Prioritetas: {priority} · Žymos: {tags}"
+        }
+        (TranscriptFileDetails, "et") => {
+            "Tugi: {desk} · Klient: {customer} ({platform}) · Olek: {status} · Avatud: {opened} · Suletud: {closed} · Klienditeenindaja: {agent} · Prioriteet: {priority} · Sildid: {tags}"
+        }
+
+        (TranscriptFileNone, "en") => "none",
+        (TranscriptFileNone, "lt") => "nėra",
+        (TranscriptFileNone, "et") => "puudub",
+
+        (TranscriptFileInternal, "en") => "internal",
+        (TranscriptFileInternal, "lt") => "vidinė",
+        (TranscriptFileInternal, "et") => "sisemine",
+
+        (TranscriptFileEmpty, "en") => "No messages.",
+        (TranscriptFileEmpty, "lt") => "Žinučių nėra.",
+        (TranscriptFileEmpty, "et") => "Sõnumeid pole.",
+
+        (TranscriptFileCaption, "en") => {
+            "📎 Transcript of #{number} ({count} messages): plain text and HTML."
+        }
+        (TranscriptFileCaption, "lt") => {
+            "📎 Užklausos #{number} pokalbis (žinučių: {count}): tekstas ir HTML."
+        }
+        (TranscriptFileCaption, "et") => {
+            "📎 Pöördumise #{number} vestlus (sõnumeid: {count}): tekst ja HTML."
+        }
 
         // --- The room summary ---
         (SummaryTitle, "en") => "New ticket #{number} · {subject}",

@@ -175,6 +175,19 @@ text_keys! {
     TranscriptCommand = "transcript_command", Desk;
     /// Transcript: the files of a message, `{files}`.
     TranscriptFiles = "transcript_files", Desk;
+    /// Transcript file: its title, `{number}`, `{subject}`.
+    TranscriptFileTitle = "transcript_file_title", Desk;
+    /// Transcript file: the ticket's details, `{desk}`, `{customer}`, `{platform}`, `{status}`,
+    /// `{opened}`, `{closed}`, `{agent}`, `{priority}`, `{tags}`.
+    TranscriptFileDetails = "transcript_file_details", Desk;
+    /// Transcript file: what stands for a missing value (not closed, no agent, no tags).
+    TranscriptFileNone = "transcript_file_none", Desk;
+    /// Transcript file: marks an internal note (HTML badge).
+    TranscriptFileInternal = "transcript_file_internal", Desk;
+    /// Transcript file: what the file says when the ticket has no messages.
+    TranscriptFileEmpty = "transcript_file_empty", Desk;
+    /// The room message carrying the transcript files: `{number}`, `{count}`.
+    TranscriptFileCaption = "transcript_file_caption", Desk;
     /// Room summary, first line: `{number}`, `{subject}`.
     SummaryTitle = "summary_title", Desk;
     /// Room summary: `{customer}`, `{platform}`, `{lang}` (the customer's language).

@@ -257,6 +257,44 @@ pub enum MessageKind {
     Notice,
 }
 
+/// A file uploaded with an outbound message (a document: Telegram `sendDocument`, a Discord
+/// message attachment), carried whole rather than by reference.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutFile {
+    /// The file's name as the recipient sees it (`ticket-12.html`).
+    pub name: String,
+    /// Its media type (`text/html; charset=utf-8`).
+    pub mime: String,
+    /// Its bytes (base64 in the outbox row's JSON).
+    #[serde(with = "base64_bytes")]
+    pub content: Vec<u8>,
+}
+
+impl fmt::Debug for OutFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutFile")
+            .field("name", &self.name)
+            .field("mime", &self.mime)
+            .field("bytes", &self.content.len())
+            .finish()
+    }
+}
+
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A message the Engine asks a Channel to deliver.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutMessage {
@@ -268,8 +306,12 @@ pub struct OutMessage {
     pub markup: Markup,
     /// Buttons under it.
     pub buttons: Vec<Button>,
-    /// Files to send with it.
+    /// Files to send with it, by reference (a platform file id or a URL).
     pub attachments: Vec<Attachment>,
+    /// Files to upload with it, carried whole (a transcript as a document). The caption is
+    /// [`OutMessage::text`]. Kept in the outbox row, so a restart still delivers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<OutFile>,
     /// Whether to mention the configured agent role (the only mention any message may make).
     pub mention_agents: bool,
 }
@@ -283,6 +325,7 @@ impl OutMessage {
             markup: Markup::Plain,
             buttons: Vec::new(),
             attachments: Vec::new(),
+            files: Vec::new(),
             mention_agents: false,
         }
     }
@@ -293,6 +336,12 @@ impl OutMessage {
             markup: Markup::Markdown,
             ..OutMessage::plain(kind, text)
         }
+    }
+
+    /// The same message with a file to upload.
+    pub fn with_file(mut self, file: OutFile) -> OutMessage {
+        self.files.push(file);
+        self
     }
 
     /// The same message with buttons.

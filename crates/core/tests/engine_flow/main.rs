@@ -10,6 +10,7 @@ mod followups;
 mod harness;
 mod privacy;
 mod survey;
+mod transcript;
 
 use common::T0;
 use harness::*;

@@ -100,6 +100,7 @@ conformance!(
     blocks_are_set_once_told_once_and_listed,
     erasure_anonymises_and_keeps_the_figures,
     retention_takes_each_closed_ticket_once,
+    outbox_rows_carry_uploaded_files,
 );
 
 fn party(user: &str) -> Party {

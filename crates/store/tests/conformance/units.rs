@@ -405,3 +405,22 @@ pub(crate) async fn nul_bytes_are_stored_alike(s: Arc<dyn Store>) {
     let got = s.customer_messages(c.id, 5).await.unwrap();
     assert_eq!(got[0].body, "a\u{FFFD}b");
 }
+
+pub(crate) async fn outbox_rows_carry_uploaded_files(s: Arc<dyn Store>) {
+    let mut row = outbound("files", None, "📎 transcript", T0);
+    let file = OutFile {
+        name: "ticket-support-1.html".into(),
+        mime: "text/html; charset=utf-8".into(),
+        content: "<p>Ā \u{1b}</p>\0\u{ff}".as_bytes().to_vec(),
+    };
+    row.delivery = Delivery::Send(
+        OutMessage::plain(MessageKind::Notice, "📎 transcript").with_file(file.clone()),
+    );
+    s.enqueue(&row, None).await.unwrap();
+    let taken = s.claim_due("d", T0, 10_000, 10, None).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let Delivery::Send(m) = &taken[0].row.delivery else {
+        panic!("a send");
+    };
+    assert_eq!(m.files, vec![file], "the file comes back byte for byte");
+}

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 mod business;
 mod delivery;
+mod transcript;
 
 /// The desk: a forum supergroup.
 const DESK: i64 = -1_001_234;

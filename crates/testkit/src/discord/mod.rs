@@ -60,6 +60,29 @@ pub struct Recorded {
     pub limited: bool,
     /// Whether it came while a 429 it was subject to was still running.
     pub early: bool,
+    /// The files uploaded with it (`multipart/form-data`: the `files[n]` parts; the body is
+    /// then the `payload_json` part).
+    pub files: Vec<RecordedFile>,
+}
+
+/// A file uploaded with a request, as the fake received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedFile {
+    /// The form field: `files[0]`, `files[1]`, ...
+    pub field: String,
+    /// The `filename` of the part.
+    pub file_name: String,
+    /// Its `Content-Type`, if given.
+    pub content_type: Option<String>,
+    /// Its bytes.
+    pub content: Vec<u8>,
+}
+
+impl RecordedFile {
+    /// The content as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.content).into_owned()
+    }
 }
 
 impl Recorded {

@@ -5,12 +5,63 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::json::{bot_user, message_json, user_json};
-use super::{BOT_ID, ChannelState, Inner, Recorded};
+use super::{BOT_ID, ChannelState, Inner, Recorded, RecordedFile};
+
+/// Discord's limit on files per message.
+const MAX_FILES: usize = 10;
+
+/// A `multipart/form-data` body as Discord reads it: the `payload_json` part is the JSON body,
+/// each `files[n]` part a file with a `filename`; an `attachments` entry of the payload must
+/// name an uploaded `files[n]` by its `id` n. Refusals are Discord's 50035 "Invalid Form Body".
+fn form_body(content_type: &str, body: &[u8]) -> Result<(Value, Vec<RecordedFile>), String> {
+    let parts = crate::multipart::parse(content_type, body)?;
+    let mut payload = Value::Null;
+    let mut files = Vec::new();
+    for p in parts {
+        if p.name == "payload_json" {
+            payload = serde_json::from_slice(&p.data).map_err(|e| format!("payload_json: {e}"))?;
+            continue;
+        }
+        let index = p
+            .name
+            .strip_prefix("files[")
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| format!("unexpected form field {:?}", p.name))?;
+        let file_name = p
+            .file_name
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| format!("files[{index}] has no filename"))?;
+        files.push(RecordedFile {
+            field: format!("files[{index}]"),
+            file_name,
+            content_type: p.content_type,
+            content: p.data,
+        });
+    }
+    if files.len() > MAX_FILES {
+        return Err(format!("{} files, at most {MAX_FILES}", files.len()));
+    }
+    if let Some(list) = payload.get("attachments").and_then(Value::as_array) {
+        for a in list {
+            let id = a
+                .get("id")
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+            let Some(id) = id else {
+                return Err("an attachment without an id".into());
+            };
+            if !files.iter().any(|f| f.field == format!("files[{id}]")) {
+                return Err(format!("attachment {id} has no files[{id}] part"));
+            }
+        }
+    }
+    Ok((payload, files))
+}
 
 fn json_response(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
@@ -20,6 +71,7 @@ pub(super) async fn rest_handler(
     State(inner): State<Arc<Inner>>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let full = uri.path().to_owned();
@@ -28,7 +80,23 @@ pub(super) async fn rest_handler(
         .or_else(|| full.strip_prefix("/api/v9"))
         .unwrap_or(&full)
         .to_owned();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let (body, files, form_error) = if content_type.starts_with("multipart/form-data") {
+        match form_body(&content_type, &body) {
+            Ok((b, f)) => (b, f, None),
+            Err(e) => (Value::Null, Vec::new(), Some(e)),
+        }
+    } else {
+        (
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+            Vec::new(),
+            None,
+        )
+    };
     let fail = inner.fail.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let mut record = Recorded {
         method: method.as_str().to_owned(),
@@ -38,7 +106,19 @@ pub(super) async fn rest_handler(
         at: std::time::Instant::now(),
         limited: false,
         early: false,
+        files,
     };
+    if let Some(why) = form_error {
+        inner
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"message": "Invalid Form Body", "code": 50035, "errors": why}),
+        );
+    }
     if let Some((response, early)) = super::limits::check(&inner, &path) {
         record.limited = true;
         record.early = early;
@@ -64,7 +144,7 @@ pub(super) async fn rest_handler(
         );
     }
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let (response, created) = route(&inner, &method, &segs, &body);
+    let (response, created) = route(&inner, &method, &segs, &body, &record.files);
     record.created_id = created;
     inner
         .requests
@@ -79,6 +159,7 @@ fn route(
     method: &Method,
     segs: &[&str],
     body: &Value,
+    files: &[RecordedFile],
 ) -> (Response, Option<String>) {
     let ok = |v: Value| json_response(StatusCode::OK, v);
     let no_content = || StatusCode::NO_CONTENT.into_response();
@@ -149,10 +230,37 @@ fn route(
             }
             let id = inner.id();
             let content = body["content"].as_str().unwrap_or("");
-            (
-                ok(message_json(id, channel, bot_user(), content)),
-                Some(id.to_string()),
-            )
+            if content.is_empty() && files.is_empty() && body.get("components").is_none() {
+                return (
+                    json_response(
+                        StatusCode::BAD_REQUEST,
+                        json!({"message": "Cannot send an empty message", "code": 50006}),
+                    ),
+                    None,
+                );
+            }
+            let mut message = message_json(id, channel, bot_user(), content);
+            message["attachments"] = json!(
+                files
+                    .iter()
+                    .map(|f| {
+                        let aid = inner.id();
+                        let url = format!(
+                            "https://cdn.discordapp.com/attachments/{channel}/{aid}/{}",
+                            f.file_name
+                        );
+                        json!({
+                            "id": aid.to_string(),
+                            "filename": f.file_name,
+                            "size": f.content.len(),
+                            "url": url,
+                            "proxy_url": url,
+                            "content_type": f.content_type,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            );
+            (ok(message), Some(id.to_string()))
         }
         ("PATCH", ["channels", channel, "messages", mid]) => {
             let channel: u64 = channel.parse().unwrap_or(0);
@@ -288,5 +396,51 @@ fn route(
             ),
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(parts: &[(&str, Option<&str>, &str)]) -> Vec<u8> {
+        let mut b = String::new();
+        for (name, file, data) in parts {
+            let file = file
+                .map(|f| format!("; filename=\"{f}\""))
+                .unwrap_or_default();
+            b.push_str(&format!(
+                "--B\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{data}\r\n"
+            ));
+        }
+        b.push_str("--B--\r\n");
+        b.into_bytes()
+    }
+
+    #[test]
+    fn a_form_is_read_as_discord_reads_it() {
+        let ct = "multipart/form-data; boundary=B";
+        let ok = body(&[
+            (
+                "payload_json",
+                None,
+                r#"{"content":"x","attachments":[{"id":0,"filename":"a.txt"}]}"#,
+            ),
+            ("files[0]", Some("a.txt"), "hello"),
+        ]);
+        let (payload, files) = form_body(ct, &ok).unwrap();
+        assert_eq!(payload["content"], "x");
+        assert_eq!(files[0].file_name, "a.txt");
+        assert_eq!(files[0].text(), "hello");
+        // A file without a name, a field Discord does not know, an attachment without its
+        // part, and bad JSON are refused.
+        assert!(form_body(ct, &body(&[("files[0]", None, "x")])).is_err());
+        assert!(form_body(ct, &body(&[("file", Some("a"), "x")])).is_err());
+        let dangling = body(&[
+            ("payload_json", None, r#"{"attachments":[{"id":1}]}"#),
+            ("files[0]", Some("a.txt"), "x"),
+        ]);
+        assert!(form_body(ct, &dangling).is_err());
+        assert!(form_body(ct, &body(&[("payload_json", None, "{")])).is_err());
     }
 }

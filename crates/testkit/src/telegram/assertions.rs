@@ -49,6 +49,16 @@ impl Request {
             .and_then(Value::as_str)
     }
 
+    /// The file uploaded whole with a `sendDocument` (multipart): its name and its content
+    /// as text; `None` for a document sent by file id.
+    pub fn uploaded_document(&self) -> Option<(String, String)> {
+        let d = self.body.get("document")?.as_object()?;
+        Some((
+            d.get("file_name")?.as_str()?.to_owned(),
+            d.get("content")?.as_str()?.to_owned(),
+        ))
+    }
+
     /// The `parse_mode` parameter.
     pub fn parse_mode(&self) -> Option<&str> {
         self.body.get("parse_mode").and_then(Value::as_str)

@@ -34,7 +34,10 @@ pub(super) async fn handle(
         .unwrap_or("")
         .to_owned();
     let params = if content_type.starts_with("multipart/form-data") {
-        parse_multipart(&content_type, &body)
+        match parse_multipart(&content_type, &body) {
+            Ok(p) => p,
+            Err(why) => return error(400, &format!("Bad Request: {why}"), None),
+        }
     } else if body.is_empty() {
         Value::Object(Map::new())
     } else {
@@ -100,6 +103,46 @@ async fn serve(inner: Arc<Inner>, bot: String, method: String, params: Value) ->
             }
             error(code, &desc, None)
         }
+    }
+}
+
+/// Telegram's limit on a file a bot uploads.
+const UPLOAD_MAX: u64 = 50 * 1024 * 1024;
+
+/// The `document` of a `sendDocument` as Telegram answers it: a file id sent again, or a file
+/// uploaded whole (multipart: non-empty, at most 50 MB, with a name).
+fn uploaded_document(params: &Value) -> Result<Value, (u16, String)> {
+    match params.get("document") {
+        Some(Value::String(id)) if !id.is_empty() => {
+            Ok(json!({"file_id": id, "file_unique_id": format!("u-{id}")}))
+        }
+        Some(Value::Object(f)) => {
+            let size = f.get("size").and_then(Value::as_u64).unwrap_or(0);
+            if size == 0 {
+                return Err((400, "Bad Request: file must be non-empty".into()));
+            }
+            if size > UPLOAD_MAX {
+                return Err((413, "Request Entity Too Large".into()));
+            }
+            let name = f.get("file_name").and_then(Value::as_str).unwrap_or("");
+            let id = format!("doc-{}-{size}", name.len());
+            let mut d = json!({
+                "file_id": id,
+                "file_unique_id": format!("u-{id}"),
+                "file_size": size,
+            });
+            if !name.is_empty() {
+                d["file_name"] = json!(name);
+            }
+            if let Some(m) = f.get("mime_type").and_then(Value::as_str) {
+                d["mime_type"] = json!(m);
+            }
+            Ok(d)
+        }
+        _ => Err((
+            400,
+            "Bad Request: there is no document in the request".into(),
+        )),
     }
 }
 
@@ -196,16 +239,9 @@ async fn dispatch(inner: &Inner, method: &str, params: &Value) -> Result<Value, 
             })
         }
         "senddocument" => {
-            let file_id = params
-                .get("document")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
+            let document = uploaded_document(params)?;
             sent_message(inner, params, |m| {
-                m.insert(
-                    "document".into(),
-                    json!({"file_id": file_id, "file_unique_id": format!("u-{file_id}")}),
-                );
+                m.insert("document".into(), document);
                 if let Some(c) = params.get("caption") {
                     m.insert("caption".into(), c.clone());
                 }
