@@ -471,7 +471,7 @@ impl SqlStore {
         let mut tx = conn.atomic().await?;
         let done = update.execute(&mut *tx).await.sql()?.rows_affected() == 1;
         if done {
-            SqlStore::event_on(&mut *tx, id, kind, actor, "", now).await?;
+            SqlStore::event_on(&mut tx, id, kind, actor, "", now).await?;
         }
         tx.commit().await.sql()?;
         Ok(done)

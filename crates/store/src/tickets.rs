@@ -62,15 +62,7 @@ impl TicketStore for SqlStore {
         .await
         .sql()?;
         crate::report::facts::rebuild(&mut tx, Some(ticket.id)).await?;
-        SqlStore::event_on(
-            &mut *tx,
-            ticket.id,
-            EventKind::Opened,
-            None,
-            "",
-            t.opened_at,
-        )
-        .await?;
+        SqlStore::event_on(&mut tx, ticket.id, EventKind::Opened, None, "", t.opened_at).await?;
         tx.commit().await.sql()?;
         Ok(ticket)
     }

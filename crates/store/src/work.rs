@@ -102,7 +102,7 @@ impl TicketWorkStore for SqlStore {
             == 1;
         if assigned {
             SqlStore::event_on(
-                &mut *tx,
+                &mut tx,
                 id,
                 EventKind::Claimed,
                 Some(agent),
@@ -111,7 +111,7 @@ impl TicketWorkStore for SqlStore {
             )
             .await?;
         }
-        SqlStore::event_on(&mut *tx, id, EventKind::Replied, Some(agent), "", now).await?;
+        SqlStore::event_on(&mut tx, id, EventKind::Replied, Some(agent), "", now).await?;
         tx.commit().await.sql()?;
         Ok(())
     }
@@ -162,7 +162,7 @@ impl TicketWorkStore for SqlStore {
             .await
             .sql()?;
         SqlStore::event_on(
-            &mut *tx,
+            &mut tx,
             id,
             EventKind::Priority,
             Some(actor),
@@ -208,7 +208,7 @@ impl TicketWorkStore for SqlStore {
             .await
             .sql()?;
         SqlStore::event_on(
-            &mut *tx,
+            &mut tx,
             id,
             EventKind::Tagged,
             Some(actor),

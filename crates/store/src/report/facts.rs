@@ -353,7 +353,7 @@ pub(crate) async fn rebuild_if_pending(conn: &mut AnyConnection) -> StoreResult<
             == 1;
     if taken {
         tracing::info!("building the per-ticket report facts of the existing tickets");
-        rebuild(&mut *tx, None).await?;
+        rebuild(&mut tx, None).await?;
         fill_question_keys(&mut tx).await?;
     }
     tx.commit().await.sql()?;

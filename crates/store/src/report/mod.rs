@@ -39,16 +39,6 @@ fn durations(r: &AnyRow) -> StoreResult<Durations> {
     ))
 }
 
-/// Adds `n` to the `i`-th slot of a distribution when `v` (1-based unless `zero`) is on it.
-fn tally<const N: usize>(dist: &mut [usize; N], v: Option<i64>, zero: bool, n: usize) {
-    if let Some(v) = v {
-        let i = if zero { v } else { v - 1 };
-        if let Some(slot) = usize::try_from(i).ok().and_then(|i| dist.get_mut(i)) {
-            *slot += n;
-        }
-    }
-}
-
 fn day_entry(days: &mut BTreeMap<i64, Day>, d: i64) -> &mut Day {
     days.entry(d).or_insert_with(|| Day {
         date: date_of_day(d),
@@ -111,13 +101,16 @@ impl ReportStore for SqlStore {
             one_touch: count(r, "one_touch")?,
             ..TicketTotals::default()
         };
-        for r in self.report_rows(queries::surveys(), range, true).await? {
-            let n = count(&r, "n")?;
-            let s = &mut t.surveys;
-            s.offered += n;
-            tally(&mut s.csat, r.try_get("score").sql()?, false, n);
-            tally(&mut s.nps, r.try_get("nps").sql()?, true, n);
-            tally(&mut s.ces, r.try_get("ces").sql()?, false, n);
+        let s = &mut t.surveys;
+        s.offered = count(r, "offered")?;
+        for (i, slot) in s.csat.iter_mut().enumerate() {
+            *slot = count(r, &format!("csat_{}", i + 1))?;
+        }
+        for (i, slot) in s.nps.iter_mut().enumerate() {
+            *slot = count(r, &format!("nps_{i}"))?;
+        }
+        for (i, slot) in s.ces.iter_mut().enumerate() {
+            *slot = count(r, &format!("ces_{}", i + 1))?;
         }
         Ok(t)
     }
@@ -213,9 +206,13 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_agents(&self, range: &ReportRange) -> StoreResult<Vec<AgentFigures>> {
+        let sqlite = self.backend() == Backend::Sqlite;
         let mut agents: BTreeMap<String, AgentFigures> = BTreeMap::new();
         let mut named_at: HashMap<String, i64> = HashMap::new();
-        for r in self.report_rows(queries::agents(), range, true).await? {
+        for r in self
+            .report_rows(queries::agents(sqlite), range, true)
+            .await?
+        {
             let id: String = r.try_get("id").sql()?;
             if let Some(at) = r.try_get::<Option<i64>, _>("named_at").sql()? {
                 named_at.insert(id.clone(), at);
@@ -264,7 +261,7 @@ impl ReportStore for SqlStore {
             self.sqlite_agent_first_responses(range).await?
         } else {
             let rows = self
-                .report_rows(queries::agent_first_responses(), range, true)
+                .report_rows(queries::agent_first_responses(false), range, true)
                 .await?;
             rows.iter()
                 .map(|r| Ok((r.try_get("a").sql()?, durations(r)?)))
@@ -275,7 +272,10 @@ impl ReportStore for SqlStore {
                 a.first_response = d;
             }
         }
-        for r in self.report_rows(queries::agent_csat(), range, true).await? {
+        for r in self
+            .report_rows(queries::agent_csat(sqlite), range, true)
+            .await?
+        {
             let id: String = r.try_get("a").sql()?;
             let n = count(&r, "n")?;
             if let Some(a) = agents.get_mut(&id)

@@ -24,18 +24,30 @@ pub(super) fn totals() -> String {
              AND t.first_agent IS NOT NULL AND t.multi_agent = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) \
              AS single, \
            CAST(COALESCE(SUM(CASE WHEN t.status = 'closed' AND t.reopen_count = 0 \
-             AND t.agent_replies <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_touch \
-         FROM tickets t WHERE {IN_RANGE}"
+             AND t.agent_replies <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_touch, \
+           CAST(COALESCE(SUM(t.surveyed), 0) AS BIGINT) AS offered{} \
+         FROM tickets t WHERE {IN_RANGE}",
+        survey_sums()
     )
 }
 
-/// Survey answers grouped by (score, nps, ces).
-pub(super) fn surveys() -> String {
-    format!(
-        "SELECT t.survey_score AS score, t.survey_nps AS nps, t.survey_ces AS ces, COUNT(*) AS n \
-         FROM tickets t WHERE {IN_RANGE} AND t.surveyed = 1 \
-         GROUP BY t.survey_score, t.survey_nps, t.survey_ces"
-    )
+/// `, … AS csat_1, …, nps_0, …, ces_7`: how many tickets have each survey answer, summed in
+/// the same pass as the other counts (a `GROUP BY` would sort the range).
+fn survey_sums() -> String {
+    let mut out = String::new();
+    for (col, name, values) in [
+        ("survey_score", "csat", 1..=5),
+        ("survey_nps", "nps", 0..=10),
+        ("survey_ces", "ces", 1..=7),
+    ] {
+        for v in values {
+            out.push_str(&format!(
+                ", CAST(COALESCE(SUM(CASE WHEN t.{col} = {v} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                 AS {name}_{v}"
+            ));
+        }
+    }
+    out
 }
 
 /// `SELECT ms FROM …`: one value of the measure per ticket.
@@ -45,13 +57,18 @@ pub(super) fn values(m: Measure) -> String {
 
 /// Count, sum, nearest-rank median and 90th percentile of a measure's values.
 pub(super) fn durations(m: Measure) -> String {
+    durations_of(&values(m))
+}
+
+/// Count, sum, nearest-rank median and 90th percentile of `values` (`SELECT ms FROM …`),
+/// sorting them once.
+pub(super) fn durations_of(values: &str) -> String {
     format!(
-        "WITH v AS ({}), \
+        "WITH v AS ({values}), \
          r AS (SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n FROM v) \
          SELECT COUNT(*) AS cnt, CAST(COALESCE(SUM(ms), 0) AS BIGINT) AS total, \
            MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN ms END) AS p50, \
-           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r",
-        values(m)
+           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r"
     )
 }
 
@@ -100,17 +117,27 @@ pub(super) const CLOSED_DAYS: &str = "SELECT CAST(e.at / 86400000 AS BIGINT) AS 
        AND ($3 = '' OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = e.ticket_id AND t.desk = $3)) \
      GROUP BY 1";
 
+/// `INDEXED BY …` on SQLite: its planner would sort the range by agent otherwise.
+fn indexed(sqlite: bool, index: &str) -> String {
+    if sqlite {
+        format!(" INDEXED BY {index}")
+    } else {
+        String::new()
+    }
+}
+
 /// The agent rows of the tickets opened in the range (alias `a`).
 const AGENTS_IN_RANGE: &str = "a.opened_at >= $1 AND a.opened_at < $2 AND ($3 = '' OR a.desk = $3)";
 
 /// Per agent: tickets claimed or replied on, replies, closes, and the time of the latest
 /// event with a name, over the tickets opened in the range.
-pub(super) fn agents() -> String {
+pub(super) fn agents(sqlite: bool) -> String {
+    let by = indexed(sqlite, "ticket_agents_by_actor");
     format!(
         "SELECT a.actor_id AS id, CAST(SUM(a.touched) AS BIGINT) AS tickets, \
            CAST(SUM(a.replies) AS BIGINT) AS replies, CAST(SUM(a.closes) AS BIGINT) AS closes, \
            MAX(a.named_at) AS named_at \
-         FROM ticket_agents a WHERE {AGENTS_IN_RANGE} GROUP BY a.actor_id"
+         FROM ticket_agents a{by} WHERE {AGENTS_IN_RANGE} GROUP BY a.actor_id"
     )
 }
 
@@ -126,10 +153,11 @@ pub(super) fn agent_names(times: usize) -> String {
 }
 
 /// Per agent: the first-response times of the tickets where they replied first.
-pub(super) fn agent_first_responses() -> String {
+pub(super) fn agent_first_responses(sqlite: bool) -> String {
+    let by = indexed(sqlite, "tickets_report");
     format!(
         "WITH f AS (SELECT t.first_replier AS a, t.first_reply_at - t.opened_at AS ms \
-           FROM tickets t WHERE {IN_RANGE} AND t.first_replier IS NOT NULL), \
+           FROM tickets t{by} WHERE {IN_RANGE} AND t.first_replier IS NOT NULL), \
          r AS (SELECT a, ms, ROW_NUMBER() OVER (PARTITION BY a ORDER BY ms) AS rn, \
            COUNT(*) OVER (PARTITION BY a) AS n FROM f) \
          SELECT a, COUNT(*) AS cnt, CAST(SUM(ms) AS BIGINT) AS total, \
@@ -139,10 +167,11 @@ pub(super) fn agent_first_responses() -> String {
 }
 
 /// Per assignee: answered surveys and the sum of their scores.
-pub(super) fn agent_csat() -> String {
+pub(super) fn agent_csat(sqlite: bool) -> String {
+    let by = indexed(sqlite, "tickets_csat");
     format!(
         "SELECT t.assignee_id AS a, COUNT(*) AS n, CAST(SUM(t.survey_score) AS BIGINT) AS s \
-         FROM tickets t \
+         FROM tickets t{by} \
          WHERE {IN_RANGE} AND t.survey_score IS NOT NULL AND t.assignee_id IS NOT NULL \
          GROUP BY t.assignee_id"
     )

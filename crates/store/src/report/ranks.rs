@@ -1,15 +1,28 @@
-//! Exact nearest-rank percentiles on SQLite without sorting the range: each measure has a
+//! Exact nearest-rank percentiles on SQLite without sorting a long range: each measure has a
 //! partial index ordered by its value (migration `0005_ticket_facts.sql`), and the value of
 //! rank k is the k-th entry of that index inside the range (`ORDER BY … LIMIT 1 OFFSET k-1`
-//! through `INDEXED BY`). Walking an index is several times cheaper than SQLite's sorter, and
-//! the count and sum come from the same index. PostgreSQL sorts (see [`super::queries`]).
+//! through `INDEXED BY`). Walking an index is several times cheaper than SQLite's sorter; but
+//! the walk passes the entries outside the range too, so a range holding less than an eighth
+//! of the tickets is sorted instead, read from the range index that carries every measure
+//! (`tickets_report`, migration `0012_report_indexes.sql`), as are the counts and sums.
+//! PostgreSQL sorts (see [`super::queries`]).
 
-use frontdesk_core::report::{Durations, Measure, ReportRange, nearest_rank};
+use frontdesk_core::report::{DAY_MS, Durations, Measure, ReportRange, nearest_rank};
 use frontdesk_core::*;
 use sqlx::Row;
 
 use super::queries::IN_RANGE;
 use super::{count, ranged};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_eighth_of_the_tickets_or_more_walks_the_index() {
+        assert!(super::short(124, 1000));
+        assert!(!super::short(125, 1000));
+        assert!(!super::short(0, 0));
+    }
+}
 use crate::{Sql, SqlStore, sql};
 
 /// A measure's index, its value per ticket (alias `t`) and the tickets that have one (the
@@ -74,6 +87,14 @@ const AGENT_INDEX: &str = "tickets_agent_frt";
 const AGENT_VALUE: &str = "t.first_reply_at - t.opened_at";
 const AGENT_COND: &str = "t.first_replier IS NOT NULL";
 
+/// The range index that carries every measure.
+const RANGE_INDEX: &str = "tickets_report";
+
+/// Whether `n` values of a range are few enough to sort: less than an eighth of the tickets.
+fn short(n: usize, tickets: i64) -> bool {
+    (n as i64).saturating_mul(8) < tickets
+}
+
 impl SqlStore {
     /// The value of nearest rank `k` (1-based) of `index`'s entries in the range, with the
     /// extra condition `and` on `$4` when given.
@@ -126,6 +147,23 @@ impl SqlStore {
         Ok(Durations::from_parts(n, total, p50, p90))
     }
 
+    /// Whether the range holds less than an eighth of the tickets: its tickets from the
+    /// per-day counts (whole days, so about), against the largest ticket id.
+    async fn is_short(&self, range: &ReportRange) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "SELECT (SELECT CAST(COALESCE(SUM(opened), 0) AS BIGINT) FROM ticket_days \
+               WHERE day >= $1 AND day <= $2) AS n, (SELECT MAX(id) FROM tickets) AS total",
+        )
+        .bind(range.since_ms().max(0).div_euclid(DAY_MS))
+        .bind(range.until_ms().div_euclid(DAY_MS))
+        .fetch_one(&mut *self.report_conn().await?)
+        .await
+        .sql()?;
+        let n: i64 = r.try_get("n").sql()?;
+        let total: Option<i64> = r.try_get("total").sql()?;
+        Ok(short(n.max(0) as usize, total.unwrap_or(0)))
+    }
+
     /// [`frontdesk_core::ReportStore::report_durations`] on SQLite.
     pub(super) async fn sqlite_durations(
         &self,
@@ -133,6 +171,19 @@ impl SqlStore {
         m: Measure,
     ) -> StoreResult<Durations> {
         let s = shape(m);
+        if self.is_short(range).await? {
+            let values = format!(
+                "SELECT {} AS ms FROM tickets t INDEXED BY {RANGE_INDEX} WHERE {IN_RANGE} AND {}",
+                s.value, s.cond
+            );
+            let rows = self
+                .report_rows(super::queries::durations_of(&values), range, true)
+                .await?;
+            return match rows.first() {
+                Some(r) => super::durations(r),
+                None => Ok(Durations::default()),
+            };
+        }
         let q = format!(
             "SELECT COUNT(*) AS cnt, CAST(COALESCE(SUM({}), 0) AS BIGINT) AS total \
              FROM tickets t INDEXED BY {} WHERE {IN_RANGE} AND {}",
@@ -165,6 +216,13 @@ impl SqlStore {
              GROUP BY t.first_replier"
         );
         let mut out = Vec::new();
+        if self.is_short(range).await? {
+            let q = super::queries::agent_first_responses(true);
+            for r in self.report_rows(q, range, true).await? {
+                out.push((r.try_get("a").sql()?, super::durations(&r)?));
+            }
+            return Ok(out);
+        }
         for r in self.report_rows(q, range, true).await? {
             let a: String = r.try_get("a").sql()?;
             let total: Option<i64> = r.try_get("total").sql()?;

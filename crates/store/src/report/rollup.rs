@@ -17,9 +17,12 @@ use sqlx::any::AnyRow;
 use super::count;
 use crate::{Sql, SqlStore, sql};
 
+/// A half-open span `[from, to)`: of day numbers, or of Unix milliseconds.
+type Span = (i64, i64);
+
 /// The days read from the counts (`[first, end)`, by day number), and the time ranges read
 /// from the replies.
-fn split(range: &ReportRange) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+fn split(range: &ReportRange) -> (Option<Span>, Vec<Span>) {
     let (since, until) = (range.since_ms(), range.until_ms());
     // Days are counted from 1970 (`at / 86400000`): earlier times are read from the replies.
     let from = since.max(0);
