@@ -14,15 +14,6 @@ use sqlx::Row;
 use super::queries::IN_RANGE;
 use super::{count, ranged};
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn an_eighth_of_the_tickets_or_more_walks_the_index() {
-        assert!(super::short(124, 1000));
-        assert!(!super::short(125, 1000));
-        assert!(!super::short(0, 0));
-    }
-}
 use crate::{Sql, SqlStore, sql};
 
 /// A measure's index, its value per ticket (alias `t`) and the tickets that have one (the
@@ -238,5 +229,15 @@ impl SqlStore {
             out.push((a, d));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_eighth_of_the_tickets_or_more_walks_the_index() {
+        assert!(super::short(124, 1000));
+        assert!(!super::short(125, 1000));
+        assert!(!super::short(0, 0));
     }
 }
