@@ -174,7 +174,8 @@ async fn bench(backend: &str, n: usize, keep: Option<&str>, old_max: usize) {
         m.tickets_opened
     );
     if std::env::var("REPORT_BENCH_BREAKDOWN").is_ok() {
-        breakdown(&store, &year).await;
+        breakdown(&store, &year, "year").await;
+        breakdown(&store, &month, "June").await;
     }
     if n <= old_max {
         reset_peak();
@@ -191,10 +192,10 @@ async fn bench(backend: &str, n: usize, keep: Option<&str>, old_max: usize) {
     store.close().await;
 }
 
-/// Seconds per reporting query of the year (`REPORT_BENCH_BREAKDOWN=1`).
-async fn breakdown(store: &SqlStore, range: &ReportRange) {
+/// Seconds per reporting query of a range (`REPORT_BENCH_BREAKDOWN=1`).
+async fn breakdown(store: &SqlStore, range: &ReportRange, name: &str) {
     use frontdesk_core::report::{FRT_BOUNDS, Measure};
-    let mut line = String::from("         breakdown:");
+    let mut line = format!("         breakdown, {name}:");
     macro_rules! t {
         ($name:expr, $e:expr) => {{
             let t = Instant::now();

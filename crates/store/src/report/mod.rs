@@ -134,7 +134,7 @@ impl ReportStore for SqlStore {
     ) -> StoreResult<Vec<usize>> {
         let mut bars = vec![0; bounds.len() + 1];
         let values = match self.backend() {
-            Backend::Sqlite => ranks::indexed_values(m),
+            Backend::Sqlite => ranks::indexed_values(m, self.is_short(range).await?),
             Backend::Postgres => queries::values(m),
         };
         for r in self
@@ -206,11 +206,12 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_agents(&self, range: &ReportRange) -> StoreResult<Vec<AgentFigures>> {
-        let sqlite = self.backend() == Backend::Sqlite;
+        // On SQLite a long range is read in agent order (no sort), a short one by its range.
+        let by_agent = self.backend() == Backend::Sqlite && !self.is_short(range).await?;
         let mut agents: BTreeMap<String, AgentFigures> = BTreeMap::new();
         let mut named_at: HashMap<String, i64> = HashMap::new();
         for r in self
-            .report_rows(queries::agents(sqlite), range, true)
+            .report_rows(queries::agents(by_agent), range, true)
             .await?
         {
             let id: String = r.try_get("id").sql()?;
@@ -273,7 +274,7 @@ impl ReportStore for SqlStore {
             }
         }
         for r in self
-            .report_rows(queries::agent_csat(sqlite), range, true)
+            .report_rows(queries::agent_csat(by_agent), range, true)
             .await?
         {
             let id: String = r.try_get("a").sql()?;

@@ -117,9 +117,10 @@ pub(super) const CLOSED_DAYS: &str = "SELECT CAST(e.at / 86400000 AS BIGINT) AS 
        AND ($3 = '' OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = e.ticket_id AND t.desk = $3)) \
      GROUP BY 1";
 
-/// `INDEXED BY …` on SQLite: its planner would sort the range by agent otherwise.
-fn indexed(sqlite: bool, index: &str) -> String {
-    if sqlite {
+/// `INDEXED BY index` when `by_index` (SQLite: its planner would sort a long range by agent
+/// otherwise).
+fn indexed(by_index: bool, index: &str) -> String {
+    if by_index {
         format!(" INDEXED BY {index}")
     } else {
         String::new()
@@ -131,8 +132,8 @@ const AGENTS_IN_RANGE: &str = "a.opened_at >= $1 AND a.opened_at < $2 AND ($3 = 
 
 /// Per agent: tickets claimed or replied on, replies, closes, and the time of the latest
 /// event with a name, over the tickets opened in the range.
-pub(super) fn agents(sqlite: bool) -> String {
-    let by = indexed(sqlite, "ticket_agents_by_actor");
+pub(super) fn agents(by_agent: bool) -> String {
+    let by = indexed(by_agent, "ticket_agents_by_actor");
     format!(
         "SELECT a.actor_id AS id, CAST(SUM(a.touched) AS BIGINT) AS tickets, \
            CAST(SUM(a.replies) AS BIGINT) AS replies, CAST(SUM(a.closes) AS BIGINT) AS closes, \
@@ -167,8 +168,8 @@ pub(super) fn agent_first_responses(sqlite: bool) -> String {
 }
 
 /// Per assignee: answered surveys and the sum of their scores.
-pub(super) fn agent_csat(sqlite: bool) -> String {
-    let by = indexed(sqlite, "tickets_csat");
+pub(super) fn agent_csat(by_agent: bool) -> String {
+    let by = indexed(by_agent, "tickets_csat");
     format!(
         "SELECT t.assignee_id AS a, COUNT(*) AS n, CAST(SUM(t.survey_score) AS BIGINT) AS s \
          FROM tickets t{by} \

@@ -64,12 +64,14 @@ pub(super) fn values(m: Measure) -> String {
     )
 }
 
-/// [`values`] read from the measure's own index (SQLite).
-pub(super) fn indexed_values(m: Measure) -> String {
+/// [`values`] on SQLite: of a short range from the range index, else from the measure's own
+/// index (either read alone).
+pub(super) fn indexed_values(m: Measure, short: bool) -> String {
     let s = shape(m);
+    let index = if short { RANGE_INDEX } else { s.index };
     format!(
-        "SELECT {} AS ms FROM tickets t INDEXED BY {} WHERE {IN_RANGE} AND {}",
-        s.value, s.index, s.cond
+        "SELECT {} AS ms FROM tickets t INDEXED BY {index} WHERE {IN_RANGE} AND {}",
+        s.value, s.cond
     )
 }
 
@@ -140,7 +142,7 @@ impl SqlStore {
 
     /// Whether the range holds less than an eighth of the tickets: its tickets from the
     /// per-day counts (whole days, so about), against the largest ticket id.
-    async fn is_short(&self, range: &ReportRange) -> StoreResult<bool> {
+    pub(super) async fn is_short(&self, range: &ReportRange) -> StoreResult<bool> {
         let r = sqlx::query(
             "SELECT (SELECT CAST(COALESCE(SUM(opened), 0) AS BIGINT) FROM ticket_days \
                WHERE day >= $1 AND day <= $2) AS n, (SELECT MAX(id) FROM tickets) AS total",
