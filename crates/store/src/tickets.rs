@@ -61,7 +61,7 @@ impl TicketStore for SqlStore {
         .execute(&mut *tx)
         .await
         .sql()?;
-        crate::report::facts::rebuild(&mut tx, Some(ticket.id)).await?;
+        crate::report::facts::on_open(&mut tx, ticket.id, t.customer, t.opened_at).await?;
         SqlStore::event_on(&mut tx, ticket.id, EventKind::Opened, None, "", t.opened_at).await?;
         tx.commit().await.sql()?;
         Ok(ticket)

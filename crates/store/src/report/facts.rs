@@ -162,6 +162,33 @@ pub(crate) async fn on_message(
     Ok(())
 }
 
+/// Builds the facts of a ticket just opened, in its transaction: the handling time and last
+/// message of the messages it took over, and the next ticket of the customer's bot replies
+/// of the day before (it has no timeline or survey yet).
+pub(crate) async fn on_open(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    customer: CustomerId,
+    opened_at: Timestamp,
+) -> StoreResult<()> {
+    let [_, messages, ..] = rebuild_statements(Some(id));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(messages))
+        .execute(&mut *conn)
+        .await
+        .sql()?;
+    sqlx::query(sql!(
+        "UPDATE bot_replies SET next_ticket_at = $1 \
+         WHERE customer_id = $2 AND at <= $1 AND at > $1 - {DAY_MS} \
+           AND (next_ticket_at IS NULL OR next_ticket_at > $1)"
+    ))
+    .bind(opened_at.0)
+    .bind(customer.0)
+    .execute(conn)
+    .await
+    .sql()?;
+    Ok(())
+}
+
 /// `UPDATE` of the survey facts (`surveyed`, `survey_score`, `survey_nps`, `survey_ces`) of
 /// the tickets `{which}` selects, from their surveys.
 fn survey_update(which: &str) -> String {
