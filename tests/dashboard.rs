@@ -24,6 +24,7 @@ use frontdesk_kb::decide::Thresholds;
 use frontdesk_kb::intents::Intents;
 use frontdesk_store::SqlStore;
 use frontdesk_store::testing::seed::{SeedSpec, seed};
+use frontdesk_tests::chromium;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -32,25 +33,6 @@ use tokio_tungstenite::tungstenite::Message;
 /// 2026-01-05 00:00 UTC.
 const START: i64 = 1_767_571_200_000;
 const TOKEN: &str = "browser-token-0123456789abcdef";
-
-fn chromium() -> Option<&'static str> {
-    let found = ["chromium", "chromium-browser", "google-chrome", "chrome"]
-        .into_iter()
-        .find(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no Chromium is installed (Debian package `chromium`)"
-        );
-        eprintln!("skipped: no Chromium installed (Debian package `chromium`)");
-    }
-    found
-}
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -3,9 +3,8 @@
 //! when no Chromium is installed) and every chart must be laid out visibly.
 
 use std::path::Path;
-use std::process::Command;
 
-use frontdesk_tests::{frontdesk, run_with_input, stderr, stdout};
+use frontdesk_tests::{chromium, chromium_dom, frontdesk, run_with_input, stderr, stdout};
 
 /// One ticket through the terminal chat: answered, escalated, replied, closed, rated 4.
 fn seed(dir: &Path) {
@@ -85,16 +84,7 @@ fn report_in_text_json_and_html() {
 /// Loads the report in headless Chromium with a probe script appended (to a copy: the report
 /// itself has none) that writes each chart's laid-out size into the page title.
 fn chromium_renders_every_chart(report: &Path) {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome", "chrome"]
-        .into_iter()
-        .find(|c| {
-            Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-    else {
-        eprintln!("skipped: no Chromium installed (Debian package `chromium`)");
+    let Some(chromium) = chromium() else {
         return;
     };
     let probe = report.with_file_name("probe.html");
@@ -106,26 +96,7 @@ fn chromium_renders_every_chart(report: &Path) {
          s.querySelectorAll('rect,path,circle').length]; }));</script></body>",
     );
     std::fs::write(&probe, html).unwrap();
-    let profile = report.with_file_name("chromium-profile");
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-quic",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1400,1000",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", probe.display()))
-        .output()
-        .expect("run chromium");
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let dom = chromium_dom(chromium, &probe, &["--window-size=1400,1000"]);
     let start = dom.find("<title>").expect("a title") + 7;
     let end = dom[start..].find("</title>").expect("title end") + start;
     let title = dom[start..end].replace("&quot;", "\"");

@@ -75,3 +75,50 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The installed Chromium's command, or `None` (the caller skips) — except under `CI=true`,
+/// where a missing Chromium fails the test instead of skipping it.
+pub fn chromium() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser", "google-chrome", "chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no Chromium is installed (Debian package `chromium`)"
+        );
+        eprintln!("skipped: no Chromium installed (Debian package `chromium`)");
+    }
+    found
+}
+
+/// The DOM of `page` (a local file) after headless Chromium loaded it and ran its scripts for
+/// up to 2 s of virtual time; `extra` are more Chromium flags (a window size). The profile
+/// lives beside the page.
+pub fn chromium_dom(chromium: &str, page: &Path, extra: &[&str]) -> String {
+    let profile = page.with_file_name("chromium-profile");
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=2000",
+        ])
+        .args(extra)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
