@@ -13,6 +13,7 @@ pub mod stop;
 pub mod texts;
 pub mod transcript;
 pub mod types;
+pub mod visible;
 
 #[cfg(feature = "testing")]
 mod counting;
