@@ -122,6 +122,8 @@ WHEN (OLD.outcome = 'escalated' OR OLD.feedback = 'not_solved') AND OLD.question
               AND r.question_key = OLD.question_key
               AND (r.outcome = 'escalated' OR r.feedback = 'not_solved')), first_id)
     WHERE day = OLD.at / 86400000 AND question_key = OLD.question_key;
+    -- A count down to zero leaves: after an erasure no trace of the question stays.
+    DELETE FROM bot_gaps WHERE day = OLD.at / 86400000 AND question_key = OLD.question_key AND n <= 0;
 END;
 
 CREATE TRIGGER bot_gaps_enter AFTER UPDATE OF at, outcome, feedback, question_key ON bot_replies
@@ -140,6 +142,8 @@ WHEN (OLD.outcome = 'escalated' OR OLD.feedback = 'not_solved') AND OLD.question
               AND r.question_key = OLD.question_key
               AND (r.outcome = 'escalated' OR r.feedback = 'not_solved')), first_id)
     WHERE day = OLD.at / 86400000 AND question_key = OLD.question_key;
+    -- A count down to zero leaves: after an erasure no trace of the question stays.
+    DELETE FROM bot_gaps WHERE day = OLD.at / 86400000 AND question_key = OLD.question_key AND n <= 0;
 END;
 
 -- The replies already there.
