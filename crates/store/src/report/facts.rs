@@ -135,25 +135,33 @@ async fn on_agent_event(
     Ok(())
 }
 
-/// Updates the facts of ticket `id` for a message just recorded on it.
+/// The `SET` list that updates a ticket's facts for a message of `author` at the time bound
+/// as `at` (a parameter such as `$2`): `None` for messages that change no fact.
+pub(crate) fn message_facts(author: AuthorKind, at: &str) -> Option<String> {
+    match author {
+        AuthorKind::Agent => Some(format!(
+            "handling_ms = COALESCE(handling_ms, 0) + CASE \
+               WHEN last_msg_at IS NULL OR {at} < last_msg_at THEN 0 \
+               WHEN {at} - last_msg_at > {HANDLING_CAP_MS} THEN {HANDLING_CAP_MS} \
+               ELSE {at} - last_msg_at END, \
+             last_msg_at = {at}"
+        )),
+        AuthorKind::Customer => Some(format!("last_msg_at = {at}")),
+        _ => None,
+    }
+}
+
+/// Updates the facts of ticket `id` for a message of `author` at `at` just recorded.
 pub(crate) async fn on_message(
     conn: &mut AnyConnection,
     id: TicketId,
     author: AuthorKind,
     at: Timestamp,
 ) -> StoreResult<()> {
-    let q = match author {
-        AuthorKind::Agent => sql!(
-            "UPDATE tickets SET handling_ms = COALESCE(handling_ms, 0) + CASE \
-               WHEN last_msg_at IS NULL OR $2 < last_msg_at THEN 0 \
-               WHEN $2 - last_msg_at > {HANDLING_CAP_MS} THEN {HANDLING_CAP_MS} \
-               ELSE $2 - last_msg_at END, \
-               last_msg_at = $2 WHERE id = $1"
-        ),
-        AuthorKind::Customer => sql!("UPDATE tickets SET last_msg_at = $2 WHERE id = $1"),
-        _ => return Ok(()),
+    let Some(set) = message_facts(author, "$2") else {
+        return Ok(());
     };
-    sqlx::query(q)
+    sqlx::query(sql!("UPDATE tickets SET {set} WHERE id = $1"))
         .bind(id.0)
         .bind(at.0)
         .execute(conn)

@@ -137,13 +137,12 @@ impl ReportStore for SqlStore {
             Backend::Sqlite => ranks::indexed_values(m, self.is_short(range).await?),
             Backend::Postgres => queries::values(m),
         };
-        for r in self
+        let rows = self
             .report_rows(queries::histogram(&values, bounds), range, true)
-            .await?
-        {
-            let bar: i64 = r.try_get("bar").sql()?;
-            if let Some(b) = usize::try_from(bar).ok().and_then(|i| bars.get_mut(i)) {
-                *b += count(&r, "n")?;
+            .await?;
+        if let Some(r) = rows.first() {
+            for (i, b) in bars.iter_mut().enumerate() {
+                *b = count(r, &format!("bar_{i}"))?;
             }
         }
         Ok(bars)
@@ -262,7 +261,7 @@ impl ReportStore for SqlStore {
             self.sqlite_agent_first_responses(range).await?
         } else {
             let rows = self
-                .report_rows(queries::agent_first_responses(false), range, true)
+                .report_rows(queries::agent_first_responses(), range, true)
                 .await?;
             rows.iter()
                 .map(|r| Ok((r.try_get("a").sql()?, durations(r)?)))

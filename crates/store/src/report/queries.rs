@@ -55,31 +55,39 @@ pub(super) fn values(m: Measure) -> String {
     super::ranks::values(m)
 }
 
-/// Count, sum, nearest-rank median and 90th percentile of a measure's values.
+/// Count, sum, nearest-rank median and 90th percentile of a measure's values, sorting them
+/// once (PostgreSQL).
 pub(super) fn durations(m: Measure) -> String {
-    durations_of(&values(m))
-}
-
-/// Count, sum, nearest-rank median and 90th percentile of `values` (`SELECT ms FROM …`),
-/// sorting them once.
-pub(super) fn durations_of(values: &str) -> String {
     format!(
-        "WITH v AS ({values}), \
+        "WITH v AS ({}), \
          r AS (SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n FROM v) \
          SELECT COUNT(*) AS cnt, CAST(COALESCE(SUM(ms), 0) AS BIGINT) AS total, \
            MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN ms END) AS p50, \
-           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r"
+           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r",
+        values(m)
     )
 }
 
-/// Values per bar of `bounds`.
+/// Values per bar of the ascending `bounds` (bar `i` holds `bounds[i-1] <= ms < bounds[i]`),
+/// one row with a column `bar_i` per bar, counted in one pass (a `GROUP BY` would sort the
+/// range).
 pub(super) fn histogram(values: &str, bounds: &[i64]) -> String {
-    let mut case = String::from("CASE");
-    for (i, b) in bounds.iter().enumerate() {
-        case.push_str(&format!(" WHEN ms < {b} THEN {i}"));
-    }
-    case.push_str(&format!(" ELSE {} END", bounds.len()));
-    format!("SELECT CAST({case} AS BIGINT) AS bar, COUNT(*) AS n FROM ({values}) v GROUP BY 1")
+    let cols: Vec<String> = (0..=bounds.len())
+        .map(|i| {
+            let lower = i.checked_sub(1).map(|j| format!("ms >= {}", bounds[j]));
+            let upper = bounds.get(i).map(|b| format!("ms < {b}"));
+            let cond: Vec<String> = lower.into_iter().chain(upper).collect();
+            let cond = if cond.is_empty() {
+                "ms IS NOT NULL".to_owned()
+            } else {
+                cond.join(" AND ")
+            };
+            format!(
+                "CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS BIGINT) AS bar_{i}"
+            )
+        })
+        .collect();
+    format!("SELECT {} FROM ({values}) v", cols.join(", "))
 }
 
 /// The bot's replies grouped by day, outcome, verdict and escalation. A reply escalated when
@@ -153,12 +161,12 @@ pub(super) fn agent_names(times: usize) -> String {
     )
 }
 
-/// Per agent: the first-response times of the tickets where they replied first.
-pub(super) fn agent_first_responses(sqlite: bool) -> String {
-    let by = indexed(sqlite, "tickets_report");
+/// Per agent: the first-response times of the tickets where they replied first
+/// (PostgreSQL).
+pub(super) fn agent_first_responses() -> String {
     format!(
         "WITH f AS (SELECT t.first_replier AS a, t.first_reply_at - t.opened_at AS ms \
-           FROM tickets t{by} WHERE {IN_RANGE} AND t.first_replier IS NOT NULL), \
+           FROM tickets t WHERE {IN_RANGE} AND t.first_replier IS NOT NULL), \
          r AS (SELECT a, ms, ROW_NUMBER() OVER (PARTITION BY a ORDER BY ms) AS rn, \
            COUNT(*) OVER (PARTITION BY a) AS n FROM f) \
          SELECT a, COUNT(*) AS cnt, CAST(SUM(ms) AS BIGINT) AS total, \

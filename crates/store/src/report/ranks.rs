@@ -1,15 +1,20 @@
-//! Exact nearest-rank percentiles on SQLite without sorting a long range: each measure has a
-//! partial index ordered by its value (migration `0005_ticket_facts.sql`), and the value of
-//! rank k is the k-th entry of that index inside the range (`ORDER BY … LIMIT 1 OFFSET k-1`
-//! through `INDEXED BY`). Walking an index is several times cheaper than SQLite's sorter; but
-//! the walk passes the entries outside the range too, so a range holding less than an eighth
-//! of the tickets is sorted instead, read from the range index that carries every measure
-//! (`tickets_report`, migration `0012_report_indexes.sql`), as are the counts and sums.
-//! PostgreSQL sorts (see [`super::queries`]).
+//! Exact nearest-rank percentiles on SQLite without sorting in SQL. A long range walks
+//! indexes: each measure has a partial index ordered by its value (migration
+//! `0005_ticket_facts.sql`), and the value of rank k is the k-th entry of that index inside
+//! the range (`ORDER BY … LIMIT 1 OFFSET k-1` through `INDEXED BY`). Walking an index is
+//! several times cheaper than SQLite's sorter, but the walk passes the entries outside the
+//! range too; so a range holding less than an eighth of the tickets is read instead, in one
+//! pass over the range index that carries every measure (`tickets_report`, migration
+//! `0012_report_indexes.sql`), its values collected by `json_group_array` into one row (a
+//! row per ticket through the driver costs more than the scan) and ranked here with
+//! [`Durations::of`], the definition itself. PostgreSQL sorts (see [`super::queries`]).
 
 use frontdesk_core::report::{DAY_MS, Durations, Measure, ReportRange, nearest_rank};
+use std::collections::HashMap;
+
 use frontdesk_core::*;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::queries::IN_RANGE;
 use super::{count, ranged};
@@ -88,7 +93,34 @@ fn short(n: usize, tickets: i64) -> bool {
     (n as i64).saturating_mul(8) < tickets
 }
 
+/// A column holding a JSON array (of `json_group_array`), decoded.
+fn json<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> StoreResult<T> {
+    let text: String = r.try_get(col).sql()?;
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("report values of `{col}`: {e}")))
+}
+
 impl SqlStore {
+    /// The row of `json_group_array` columns `v0`, `v1`, … of `exprs` (each on alias `t`) over
+    /// the tickets of the range that meet `cond`, in one pass over the range index.
+    async fn range_arrays(
+        &self,
+        range: &ReportRange,
+        exprs: &[&str],
+        cond: &str,
+    ) -> StoreResult<Option<AnyRow>> {
+        let cols: Vec<String> = exprs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("json_group_array({e}) AS v{i}"))
+            .collect();
+        let q = format!(
+            "SELECT {} FROM tickets t INDEXED BY {RANGE_INDEX} WHERE {IN_RANGE} AND {cond}",
+            cols.join(", ")
+        );
+        Ok(self.report_rows(q, range, true).await?.into_iter().next())
+    }
+
     /// The value of nearest rank `k` (1-based) of `index`'s entries in the range, with the
     /// extra condition `and` on `$4` when given.
     async fn value_at(
@@ -165,17 +197,13 @@ impl SqlStore {
     ) -> StoreResult<Durations> {
         let s = shape(m);
         if self.is_short(range).await? {
-            let values = format!(
-                "SELECT {} AS ms FROM tickets t INDEXED BY {RANGE_INDEX} WHERE {IN_RANGE} AND {}",
-                s.value, s.cond
-            );
-            let rows = self
-                .report_rows(super::queries::durations_of(&values), range, true)
-                .await?;
-            return match rows.first() {
-                Some(r) => super::durations(r),
-                None => Ok(Durations::default()),
-            };
+            let values: Vec<Option<i64>> =
+                match self.range_arrays(range, &[s.value], s.cond).await? {
+                    Some(r) => json(&r, "v0")?,
+                    None => Vec::new(),
+                };
+            let values = values.into_iter().flatten().collect();
+            return Ok(Durations::of(values));
         }
         let q = format!(
             "SELECT COUNT(*) AS cnt, CAST(COALESCE(SUM({}), 0) AS BIGINT) AS total \
@@ -210,10 +238,18 @@ impl SqlStore {
         );
         let mut out = Vec::new();
         if self.is_short(range).await? {
-            let q = super::queries::agent_first_responses(true);
-            for r in self.report_rows(q, range, true).await? {
-                out.push((r.try_get("a").sql()?, super::durations(&r)?));
+            let (agents, values): (Vec<String>, Vec<i64>) = match self
+                .range_arrays(range, &["t.first_replier", AGENT_VALUE], AGENT_COND)
+                .await?
+            {
+                Some(r) => (json(&r, "v0")?, json(&r, "v1")?),
+                None => Default::default(),
+            };
+            let mut by_agent: HashMap<String, Vec<i64>> = HashMap::new();
+            for (a, ms) in agents.into_iter().zip(values) {
+                by_agent.entry(a).or_default().push(ms);
             }
+            out.extend(by_agent.into_iter().map(|(a, v)| (a, Durations::of(v))));
             return Ok(out);
         }
         for r in self.report_rows(q, range, true).await? {
