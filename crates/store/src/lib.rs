@@ -18,6 +18,7 @@ mod customers;
 mod feedback;
 mod followups;
 mod keys;
+mod marks;
 mod messages;
 mod outbox;
 mod privacy;
@@ -86,6 +87,8 @@ pub struct SqlStore {
     writer: Arc<batch::Writer>,
     /// SQLite: one unit per key at a time in this process.
     keys: keys::KeyLocks,
+    /// PostgreSQL: delivery marks written together.
+    marks: Arc<marks::Combiner>,
     /// Set when this value is a unit of work.
     unit: Option<Arc<SqlUnit>>,
 }
@@ -347,6 +350,7 @@ impl SqlStore {
             backend,
             writer: Arc::default(),
             keys: keys::KeyLocks::default(),
+            marks: Arc::default(),
             unit: None,
         })
     }
@@ -514,6 +518,7 @@ impl Store for SqlStore {
             backend: self.backend,
             writer: self.writer.clone(),
             keys: self.keys.clone(),
+            marks: self.marks.clone(),
             unit: Some(Arc::new(SqlUnit {
                 tx: Mutex::new(tx),
                 _key: key,

@@ -41,7 +41,7 @@ const DELIVERED_BATCH: usize = 256;
 const OUT_COLS: &str = "id, queue, platform, body, ticket_id, created_at, attempts";
 
 /// Marks rows delivered; returns, per row, whether rows of its queue wait behind it.
-async fn delivered_on(
+pub(crate) async fn delivered_on(
     conn: &mut AnyConnection,
     rows: &[(OutboxId, Option<String>)],
     now: Timestamp,
@@ -182,8 +182,11 @@ impl OutboxStore for SqlStore {
         rows: &[(OutboxId, Option<String>)],
         now: Timestamp,
     ) -> StoreResult<Vec<bool>> {
-        if self.unit.is_some() || self.backend == Backend::Postgres {
+        if self.unit.is_some() {
             return delivered_on(&mut *self.conn().await?, rows, now).await;
+        }
+        if self.backend == Backend::Postgres {
+            return self.marks.delivered(&self.pool, rows, now).await;
         }
         // SQLite, outside a unit: join the group of units writing now (one commit for all),
         // or, with none open, write on its own.

@@ -95,6 +95,7 @@ conformance!(
     outbox_retry_failure_depth_and_ticket_view,
     dead_letters_are_kept_once,
     deliveries_are_recorded_in_groups,
+    concurrent_deliveries_are_each_recorded,
     rows_are_claimed_at_enqueue_unless_one_is_ahead,
     nul_bytes_are_stored_alike,
     blocks_are_set_once_told_once_and_listed,

@@ -343,6 +343,54 @@ pub(crate) async fn deliveries_are_recorded_in_groups(s: Arc<dyn Store>) {
     assert!(s.outbox_delivered(&[], T0).await.unwrap().is_empty());
 }
 
+pub(crate) async fn concurrent_deliveries_are_each_recorded(s: Arc<dyn Store>) {
+    // 40 queues, the even ones with a second row; their heads are marked delivered by 40
+    // callers at once (on PostgreSQL written together), each told whether its queue has a
+    // row behind.
+    for q in 0..40 {
+        let texts: &[&str] = if q % 2 == 0 {
+            &["head", "next"]
+        } else {
+            &["head"]
+        };
+        for text in texts {
+            s.enqueue(&outbound(&format!("q{q}"), None, text, T0), None)
+                .await
+                .unwrap();
+        }
+    }
+    let heads = s.claim_due("d", T0, 10_000, 100, None).await.unwrap();
+    assert_eq!(heads.len(), 40);
+    let marks = heads.iter().map(|h| {
+        let s = s.clone();
+        let (id, queue) = (h.id, h.row.queue.clone());
+        async move {
+            let behind = s
+                .outbox_delivered(&[(id, Some(format!("m{}", id.0)))], T0)
+                .await;
+            (queue, behind)
+        }
+    });
+    for (queue, behind) in futures_util::future::join_all(marks).await {
+        let even = queue.trim_start_matches('q').parse::<u32>().unwrap() % 2 == 0;
+        assert_eq!(behind.unwrap(), [even], "{queue}");
+    }
+    let next = s.claim_due("d", T0, 10_000, 100, None).await.unwrap();
+    assert_eq!(next.len(), 20);
+    assert!(next.iter().all(|o| text_of(o) == "next"));
+    let rows: Vec<_> = next.iter().map(|o| (o.id, None)).collect();
+    assert_eq!(
+        s.outbox_delivered(&rows, T0).await.unwrap(),
+        vec![false; 20]
+    );
+    assert!(
+        s.claim_due("d", T0, 10_000, 100, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 pub(crate) async fn dead_letters_are_kept_once(s: Arc<dyn Store>) {
     let msg = Inbound {
         platform_msg_id: "upd-9".into(),
