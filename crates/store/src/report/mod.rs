@@ -39,6 +39,28 @@ fn durations(r: &AnyRow) -> StoreResult<Durations> {
     ))
 }
 
+/// Adds the ticket counts of a row of [`queries::totals`] (or [`queries::day_totals`]) to `t`.
+fn add_totals(t: &mut TicketTotals, r: &AnyRow) -> StoreResult<()> {
+    t.opened += count(r, "opened")?;
+    t.closed += count(r, "closed")?;
+    t.awaiting_first_response += count(r, "awaiting")?;
+    t.reopened += count(r, "reopened")?;
+    t.single_agent += count(r, "single")?;
+    t.one_touch += count(r, "one_touch")?;
+    let s = &mut t.surveys;
+    s.offered += count(r, "offered")?;
+    for (i, slot) in s.csat.iter_mut().enumerate() {
+        *slot += count(r, &format!("csat_{}", i + 1))?;
+    }
+    for (i, slot) in s.nps.iter_mut().enumerate() {
+        *slot += count(r, &format!("nps_{i}"))?;
+    }
+    for (i, slot) in s.ces.iter_mut().enumerate() {
+        *slot += count(r, &format!("ces_{}", i + 1))?;
+    }
+    Ok(())
+}
+
 fn day_entry(days: &mut BTreeMap<i64, Day>, d: i64) -> &mut Day {
     days.entry(d).or_insert_with(|| Day {
         date: date_of_day(d),
@@ -88,29 +110,13 @@ impl SqlStore {
 #[async_trait]
 impl ReportStore for SqlStore {
     async fn report_totals(&self, range: &ReportRange) -> StoreResult<TicketTotals> {
-        let rows = self.report_rows(queries::totals(), range, true).await?;
-        let r = rows
-            .first()
-            .ok_or_else(|| StoreError::NotFound("totals".into()))?;
-        let mut t = TicketTotals {
-            opened: count(r, "opened")?,
-            closed: count(r, "closed")?,
-            awaiting_first_response: count(r, "awaiting")?,
-            reopened: count(r, "reopened")?,
-            single_agent: count(r, "single")?,
-            one_touch: count(r, "one_touch")?,
-            ..TicketTotals::default()
+        let rows = match self.backend() {
+            Backend::Sqlite => self.sqlite_totals_rows(range).await?,
+            Backend::Postgres => self.report_rows(queries::totals(), range, true).await?,
         };
-        let s = &mut t.surveys;
-        s.offered = count(r, "offered")?;
-        for (i, slot) in s.csat.iter_mut().enumerate() {
-            *slot = count(r, &format!("csat_{}", i + 1))?;
-        }
-        for (i, slot) in s.nps.iter_mut().enumerate() {
-            *slot = count(r, &format!("nps_{i}"))?;
-        }
-        for (i, slot) in s.ces.iter_mut().enumerate() {
-            *slot = count(r, &format!("ces_{}", i + 1))?;
+        let mut t = TicketTotals::default();
+        for r in &rows {
+            add_totals(&mut t, r)?;
         }
         Ok(t)
     }

@@ -31,6 +31,35 @@ pub(super) fn totals() -> String {
     )
 }
 
+/// [`totals`] of the whole days `$1` (inclusive) to `$2` (exclusive), by day number, from the
+/// per-day counts (SQLite: `ticket_totals`, kept by the triggers of
+/// `0013_report_totals.sql`).
+pub(super) fn day_totals() -> String {
+    let mut cols = vec![
+        "opened",
+        "closed",
+        "awaiting",
+        "reopened",
+        "single",
+        "one_touch",
+        "offered",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect::<Vec<_>>();
+    for (name, values) in [("csat", 1..=5), ("nps", 0..=10), ("ces", 1..=7)] {
+        cols.extend(values.map(|v| format!("{name}_{v}")));
+    }
+    let sums: Vec<String> = cols
+        .iter()
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+        .collect();
+    format!(
+        "SELECT {} FROM ticket_totals WHERE day >= $1 AND day < $2 AND ($3 = '' OR desk = $3)",
+        sums.join(", ")
+    )
+}
+
 /// `, … AS csat_1, …, nps_0, …, ces_7`: how many tickets have each survey answer, summed in
 /// the same pass as the other counts (a `GROUP BY` would sort the range).
 fn survey_sums() -> String {

@@ -1,7 +1,8 @@
-//! The bot's figures from per-day counts on SQLite: the whole days of a range are read from
-//! `bot_days` and `bot_gaps` (kept by triggers, migration `0005_ticket_facts.sql`), the
-//! partial days at its ends from the replies themselves, so a year reads a few hundred rows
-//! per kind of reply instead of every reply.
+//! Figures from per-day counts on SQLite: the whole days of a range are read from `bot_days`
+//! and `bot_gaps` (the bot's replies), `ticket_days` (opened and closed) and `ticket_totals`
+//! (the ticket counts), kept by triggers (migrations `0005_ticket_facts.sql` and
+//! `0013_report_totals.sql`), the partial days at its ends from the replies and tickets
+//! themselves, so a year reads a few hundred rows per kind instead of every row.
 //!
 //! A reply escalated when a ticket of the customer was opened within a day after it *and
 //! before the end of the range*; the per-day counts know only whether such a ticket exists, so
@@ -77,6 +78,30 @@ impl SqlStore {
                 )
                 .await?,
             );
+        }
+        Ok(rows)
+    }
+
+    /// Rows of the ticket counts of the range (the columns of [`super::queries::totals`]): one
+    /// for its whole days, one per partial day at its ends.
+    pub(super) async fn sqlite_totals_rows(&self, range: &ReportRange) -> StoreResult<Vec<AnyRow>> {
+        let (days, edges) = split(range);
+        let desk = range.desk.clone().unwrap_or_default();
+        let mut conn = self.report_conn().await?;
+        let mut rows = Vec::new();
+        let mut spans: Vec<(String, i64, i64)> = Vec::new();
+        if let Some((first, end)) = days {
+            spans.push((super::queries::day_totals(), first, end));
+        }
+        for (lo, hi) in edges {
+            spans.push((super::queries::totals(), lo, hi));
+        }
+        for (q, lo, hi) in spans {
+            let q = sqlx::query(sql!("{q}"))
+                .bind(lo)
+                .bind(hi)
+                .bind(desk.clone());
+            rows.extend(q.fetch_all(&mut *conn).await.sql()?);
         }
         Ok(rows)
     }
