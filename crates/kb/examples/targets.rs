@@ -126,7 +126,12 @@ fn main() {
             for lang in ["en", "lt", "et"] {
                 let rows =
                     read_labeled_csv(&dir.join(format!("baltic/{corpus}-{lang}/kb.csv"))).unwrap();
-                let (r, _) = leave_one_out(&rows).unwrap();
+                let (r, preds) = leave_one_out(&rows).unwrap();
+                if std::env::var_os("FD_DUMP").is_some() {
+                    for p in preds.iter().filter(|p| p.predicted != p.gold) {
+                        println!("  {:<60} gold {:<24} got {}", p.text, p.gold, p.predicted);
+                    }
+                }
                 println!(
                     "baltic {corpus}-{lang:<3} loo closed {}",
                     f(r.closed_set_accuracy)

@@ -602,7 +602,10 @@ impl Kb {
             for e in &s.touched {
                 s.entry[*e as usize] = [0.0; 3];
             }
-            // 4. Nearest phrasing, for the best few entries.
+            // 4. Nearest phrasing, for the best few entries only: the others, scored
+            // without it, stay below them (their score without it is at most the least of
+            // the re-scored ones'), so the first RESCORE hits are exact and the rest, listed
+            // for a longer `limit`, have a lower bound.
             let keep = RESCORE.max(limit);
             let by_score =
                 |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
@@ -610,10 +613,13 @@ impl Kb {
                 scored.select_nth_unstable_by(keep - 1, by_score);
                 scored.truncate(keep);
             }
+            if scored.len() > RESCORE {
+                scored.select_nth_unstable_by(RESCORE - 1, by_score);
+            }
             for (id, w) in q.gram_vec.ids.iter().zip(&q.gram_vec.w) {
                 s.query_grams[*id as usize] = *w;
             }
-            for sc in scored.iter_mut() {
+            for sc in scored.iter_mut().take(RESCORE) {
                 let e = sc.entry as usize;
                 let mut best = 0.0f32;
                 let mut second = 0.0f32;
