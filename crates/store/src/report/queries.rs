@@ -84,18 +84,20 @@ pub(super) fn values(m: Measure) -> String {
     super::ranks::values(m)
 }
 
-/// Count, sum, nearest-rank median and 90th percentile of a measure's values, sorting them
-/// once (PostgreSQL).
+/// Count, sum, median and 90th percentile of a measure's values (PostgreSQL).
 pub(super) fn durations(m: Measure) -> String {
     format!(
-        "WITH v AS ({}), \
-         r AS (SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n FROM v) \
-         SELECT COUNT(*) AS cnt, CAST(COALESCE(SUM(ms), 0) AS BIGINT) AS total, \
-           MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN ms END) AS p50, \
-           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r",
+        "SELECT COUNT(*) AS cnt, CAST(COALESCE(SUM(ms), 0) AS BIGINT) AS total, {PERCENTILES} \
+         FROM ({}) v",
         values(m)
     )
 }
+
+/// The nearest-rank median and 90th percentile of `ms`, sorted once: `percentile_disc(p)` is
+/// the first value whose position reaches `p` of the count, rank ⌈p·n⌉, which is
+/// [`frontdesk_core::report::nearest_rank`].
+const PERCENTILES: &str = "percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) AS p50, \
+     percentile_disc(0.9) WITHIN GROUP (ORDER BY ms) AS p90";
 
 /// Values per bar of the ascending `bounds` (bar `i` holds `bounds[i-1] <= ms < bounds[i]`),
 /// one row with a column `bar_i` per bar, counted in one pass (a `GROUP BY` would sort the
@@ -194,13 +196,10 @@ pub(super) fn agent_names(times: usize) -> String {
 /// (PostgreSQL).
 pub(super) fn agent_first_responses() -> String {
     format!(
-        "WITH f AS (SELECT t.first_replier AS a, t.first_reply_at - t.opened_at AS ms \
-           FROM tickets t WHERE {IN_RANGE} AND t.first_replier IS NOT NULL), \
-         r AS (SELECT a, ms, ROW_NUMBER() OVER (PARTITION BY a ORDER BY ms) AS rn, \
-           COUNT(*) OVER (PARTITION BY a) AS n FROM f) \
-         SELECT a, COUNT(*) AS cnt, CAST(SUM(ms) AS BIGINT) AS total, \
-           MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN ms END) AS p50, \
-           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN ms END) AS p90 FROM r GROUP BY a"
+        "SELECT a, COUNT(*) AS cnt, CAST(SUM(ms) AS BIGINT) AS total, {PERCENTILES} \
+         FROM (SELECT t.first_replier AS a, t.first_reply_at - t.opened_at AS ms \
+           FROM tickets t WHERE {IN_RANGE} AND t.first_replier IS NOT NULL) f \
+         GROUP BY a"
     )
 }
 
