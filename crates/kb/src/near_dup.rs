@@ -103,7 +103,6 @@ impl Kb {
             .map(|e| lang_of[*e as usize])
             .collect();
         let (cut, max_w) = self.cuts(min_similarity);
-        let rows = Interleaved::new(self, n);
         let mut slot: Vec<Slot> = vec![EMPTY; n];
         // Room for every phrasing once, and one more: a candidate is written before it is
         // known to be new.
@@ -164,8 +163,9 @@ impl Kb {
                         continue;
                     }
                     // The shared grams not counted yet are the candidate's more frequent ones.
-                    let from = rows.off[j] as usize;
-                    if !reaches(&dense, &rows.grams[from..from + s.pos as usize], &s, t) {
+                    let (yi, yw) = self.phrasing_grams.row(j);
+                    let p = s.pos as usize;
+                    if !reaches(&dense, &yi[..p], &yw[..p], &s, t) {
                         continue;
                     }
                     let sim = self.phrasing_dot(j, pi);
@@ -293,45 +293,25 @@ fn rest_norms(ws: &[f32], norms: &mut Vec<f32>) {
     }
 }
 
-/// The phrasings' gram vectors again, each gram's id beside its weight: finishing a candidate
-/// reads one array, not two.
-struct Interleaved {
-    off: Vec<u32>,
-    grams: Vec<(u32, f32)>,
-}
-
-impl Interleaved {
-    fn new(kb: &Kb, n: usize) -> Interleaved {
-        let mut off = Vec::with_capacity(n + 1);
-        let mut grams = Vec::new();
-        for pi in 0..n {
-            off.push(grams.len() as u32);
-            let (ids, ws) = kb.phrasing_grams.row(pi);
-            grams.extend(ids.iter().copied().zip(ws.iter().copied()));
-        }
-        off.push(grams.len() as u32);
-        Interleaved { off, grams }
-    }
-}
-
 /// Whether the candidate of `slot` can reach `t`: its grams more frequent than the last one
-/// counted (`row`) read against the dense vector of the phrasing, rarest first, eight at a
-/// time, stopping as soon as what is left (the norm of the rest of `row` times that of the
-/// phrasing's grams more frequent than the last shared one) cannot make up the difference.
-fn reaches(dense: &[(f32, f32)], row: &[(u32, f32)], slot: &Slot, t: f32) -> bool {
+/// counted (`ids`, `ws`) read against the dense vector of the phrasing, rarest first, eight at
+/// a time, stopping as soon as what is left (the norm of the candidate's grams not read yet
+/// times that of the phrasing's grams more frequent than the last shared one) cannot make up
+/// the difference.
+fn reaches(dense: &[(f32, f32)], ids: &[u32], ws: &[f32], slot: &Slot, t: f32) -> bool {
     let mut dot = slot.dot;
     let mut left = slot.y_rest * slot.y_rest;
     let mut x_left = slot.x_rest;
-    let mut rest = row;
-    while !rest.is_empty() {
-        let (more, chunk) = rest.split_at(rest.len().saturating_sub(8));
-        for (id, w) in chunk.iter().rev() {
+    let mut end = ids.len();
+    while end > 0 {
+        let from = end.saturating_sub(8);
+        for (id, w) in ids[from..end].iter().zip(&ws[from..end]).rev() {
             let (xw, below) = dense[*id as usize];
             dot += xw * w;
             left -= w * w;
             x_left = x_left.min(below);
         }
-        rest = more;
+        end = from;
         if dot + x_left * left.max(0.0).sqrt() < t {
             return false;
         }
