@@ -50,6 +50,10 @@ fn the_prefix_filter_misses_no_pair() {
     // At a tiny threshold every gram is indexed: the exhaustive comparison.
     let all = kb.near_duplicates(1e-6);
     assert!(all.len() > 1000, "{}", all.len());
+    let exact: std::collections::HashMap<_, _> = all
+        .iter()
+        .map(|d| ((d.a.clone(), d.b.clone()), d.similarity.to_bits()))
+        .collect();
     for t in [0.3, 0.5, 0.7, 0.9] {
         let mut want: Vec<_> = all.iter().filter(|d| d.similarity >= t).cloned().collect();
         let sorted = kb.near_duplicates(t);
@@ -66,6 +70,10 @@ fn the_prefix_filter_misses_no_pair() {
         let (top, total) = kb.near_duplicates_at_most(t, 5);
         assert_eq!(total, got.len());
         assert_eq!(top.len(), 5.min(total));
+        // A pair's similarity is the same whatever the threshold asked.
+        for d in &got {
+            assert_eq!(exact[&key(d)], d.similarity.to_bits(), "at {t}");
+        }
         // The most similar ones, as `near_duplicates` orders them.
         let sims =
             |v: &[frontdesk_kb::NearDuplicate]| v.iter().map(|d| d.similarity).collect::<Vec<_>>();
@@ -74,5 +82,48 @@ fn the_prefix_filter_misses_no_pair() {
     assert!(
         all.iter().all(|d| d.a.0 != d.b.0),
         "two phrasings of one entry compared"
+    );
+}
+
+#[test]
+fn only_pairs_of_one_language_and_two_entries_are_found() {
+    let q = |s: &str| vec![s.to_owned(), format!("{s} please")];
+    // Languages interleaved in load order; `a` is in both languages with the same phrasings.
+    let kb = Kb::from_entries(vec![
+        entry("a", "en", q("where is my parcel")),
+        entry("a", "lt", q("where is my parcel")),
+        entry("c", "lt", q("where is my parcel now")),
+        entry("b", "en", q("where is my parcel")),
+        entry("z", "en", q("cancel the subscription")),
+    ])
+    .unwrap();
+    let all = kb.near_duplicates(1e-6);
+    for d in &all {
+        assert_ne!(d.a.0, d.b.0, "{d}");
+        for (id, text) in [&d.a, &d.b] {
+            let e = kb.entry(&d.lang, id).unwrap();
+            assert!(e.questions.contains(text), "{d}");
+        }
+    }
+    let pairs = |lang: &str, a: &str, b: &str| {
+        all.iter()
+            .filter(|d| d.lang == lang && d.a.0 == a && d.b.0 == b)
+            .count()
+    };
+    // Every pair of phrasings of `a` and `b` in English, of `a` and `c` in Lithuanian; no other
+    // pair is alike above 0.9 than the identical ones.
+    assert_eq!(pairs("en", "a", "b"), 4);
+    assert_eq!(pairs("lt", "a", "c"), 4);
+    let close: Vec<_> = kb
+        .near_duplicates(0.9)
+        .into_iter()
+        .map(|d| (d.lang, d.a.1, d.b.1, d.similarity))
+        .collect();
+    assert_eq!(close.len(), 2, "{close:?}");
+    assert!(
+        close
+            .iter()
+            .all(|(l, x, y, s)| l == "en" && x == y && *s > 0.999),
+        "{close:?}"
     );
 }
