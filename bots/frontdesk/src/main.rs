@@ -204,6 +204,9 @@ async fn chat(cfg: Config, args: ChatArgs) -> Result<()> {
 
 /// Most near-duplicate warnings `kb check` prints (the most similar pairs; the rest counted).
 const MAX_WARNINGS: usize = 200;
+/// `kb check` stops looking for near-duplicates after this many pairs: the search takes time in
+/// proportion to the pairs, and a knowledge base with this many has to be fixed first.
+const STOP_COUNTING_AFTER: usize = 10_000;
 
 fn kb_check(cfg: &Config, dir: Option<PathBuf>, similarity: Option<f32>) -> Result<()> {
     let dir = dir.unwrap_or_else(|| cfg.kb_dir());
@@ -244,18 +247,27 @@ fn kb_check(cfg: &Config, dir: Option<PathBuf>, similarity: Option<f32>) -> Resu
         }
     }
     let threshold = similarity.unwrap_or(cfg.kb.answer_threshold);
-    let (dups, total) = kb.near_duplicates_at_most(threshold, MAX_WARNINGS);
+    let (dups, total, complete) =
+        kb.near_duplicates_until(threshold, MAX_WARNINGS, STOP_COUNTING_AFTER);
     for d in &dups {
         println!("warning: {d}");
     }
-    if total > dups.len() {
+    if !complete {
+        println!(
+            "… stopped counting at {total} near-duplicate pairs: phrasings of different \
+             entries this alike make answers a toss-up; merge or reword them first (the \
+             {} most similar of those found are shown)",
+            dups.len()
+        );
+    } else if total > dups.len() {
         println!(
             "… and {} more near-duplicate pairs (the {MAX_WARNINGS} most similar are shown)",
             total - dups.len()
         );
     }
     println!(
-        "ok ({total} near-duplicate warning{} at similarity ≥ {threshold:.2})",
+        "ok ({}{total} near-duplicate warning{} at similarity ≥ {threshold:.2})",
+        if complete { "" } else { "at least " },
         if total == 1 { "" } else { "s" }
     );
     Ok(())

@@ -88,6 +88,21 @@ impl Kb {
         min_similarity: f32,
         limit: usize,
     ) -> (Vec<NearDuplicate>, usize) {
+        let (pairs, total, _) = self.near_duplicates_until(min_similarity, limit, usize::MAX);
+        (pairs, total)
+    }
+
+    /// [`Kb::near_duplicates_at_most`], but the search stops once `stop_after` pairs are
+    /// found: the time a knowledge base full of look-alike phrasings takes grows with its
+    /// pairs, and past a few thousand the count says what there is to fix. Returns the `limit`
+    /// most similar of the pairs found, how many were found, and whether the search went
+    /// through the whole knowledge base (every pair counted).
+    pub fn near_duplicates_until(
+        &self,
+        min_similarity: f32,
+        limit: usize,
+        stop_after: usize,
+    ) -> (Vec<NearDuplicate>, usize, bool) {
         let n = self.texts.len();
         let t = if min_similarity > 0.0 {
             min_similarity - EPS
@@ -123,7 +138,8 @@ impl Kb {
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_by_key(|p| (phr_lang[*p as usize], *p));
         let mut at = 0;
-        while at < order.len() {
+        let mut complete = true;
+        'search: while at < order.len() {
             let e = self.phrasing_entry[order[at] as usize] as usize;
             let (lo, hi) = (self.first[e] as usize, self.first[e + 1] as usize);
             if at > 0 && phr_lang[order[at - 1] as usize] != phr_lang[lo] {
@@ -176,6 +192,10 @@ impl Kb {
                             found.select_nth_unstable_by(keep, by_sim);
                             found.truncate(keep);
                         }
+                        if total >= stop_after {
+                            complete = false;
+                            break 'search;
+                        }
                     }
                 }
                 for id in ids {
@@ -216,7 +236,7 @@ impl Kb {
                 .then_with(|| x.a.cmp(&y.a))
                 .then_with(|| x.b.cmp(&y.b))
         });
-        (out, total)
+        (out, total, complete)
     }
 
     /// Where each phrasing's prefix at `min_similarity` starts in its row, and the largest

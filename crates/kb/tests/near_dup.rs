@@ -127,3 +127,24 @@ fn only_pairs_of_one_language_and_two_entries_are_found() {
         "{close:?}"
     );
 }
+
+#[test]
+fn the_search_stops_after_the_pairs_asked_and_says_so() {
+    let kb = kb();
+    let all = kb.near_duplicates(0.5);
+    assert!(all.len() > 50, "{}", all.len());
+    let pairs: std::collections::HashSet<_> =
+        all.iter().map(|d| (d.a.clone(), d.b.clone())).collect();
+    let (top, total, complete) = kb.near_duplicates_until(0.5, 10, 30);
+    assert_eq!((total, complete), (30, false));
+    assert_eq!(top.len(), 10);
+    // What it shows are real pairs, most similar first.
+    assert!(
+        top.iter()
+            .all(|d| pairs.contains(&(d.a.clone(), d.b.clone())))
+    );
+    assert!(top.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+    // Asked for more than there are, it counts them all.
+    let (_, total, complete) = kb.near_duplicates_until(0.5, 10, all.len() + 1);
+    assert_eq!((total, complete), (all.len(), true));
+}
