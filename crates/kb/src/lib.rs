@@ -133,7 +133,8 @@ pub struct Hit {
     /// Confidence minus that of the best hit with a different id (the confidence itself when
     /// there is none).
     pub margin: f32,
-    /// The phrasing that matched best.
+    /// The phrasing that matched best (past the fourth hit, whose nearest phrasing is not
+    /// looked for, the entry's first phrasing).
     pub phrasing: String,
     /// Why it matched.
     pub explanation: Explanation,
