@@ -179,8 +179,14 @@ pub(crate) async fn on_open(
     customer: CustomerId,
     opened_at: Timestamp,
 ) -> StoreResult<()> {
-    let [_, messages, ..] = rebuild_statements(Some(id));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(messages))
+    // The statement for one ticket bound as `$1`: prepared once per connection, not parsed
+    // again at every opening.
+    static MESSAGES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let [_, messages, ..] = rebuild_statements(Scope::Bound);
+        messages
+    });
+    sqlx::query(sqlx::AssertSqlSafe(MESSAGES.as_str()))
+        .bind(id.0)
         .execute(&mut *conn)
         .await
         .sql()?;
@@ -222,12 +228,24 @@ pub(crate) async fn on_survey(conn: &mut AnyConnection, id: TicketId) -> StoreRe
     Ok(())
 }
 
+/// Which tickets the rebuilding statements cover.
+#[derive(Clone, Copy)]
+enum Scope {
+    /// Every ticket.
+    All,
+    /// One ticket, written into the statement.
+    One(TicketId),
+    /// One ticket, bound as `$1` (only the statement for messages supports it).
+    Bound,
+}
+
 /// The statements that build the facts from the timeline and transcript, of one ticket or of
 /// every ticket.
-fn rebuild_statements(ticket: Option<TicketId>) -> [String; 6] {
-    let only = |col: &str| match ticket {
-        Some(t) => format!(" AND {col} = {}", t.0),
-        None => String::new(),
+fn rebuild_statements(scope: Scope) -> [String; 6] {
+    let only = |col: &str| match scope {
+        Scope::One(t) => format!(" AND {col} = {}", t.0),
+        Scope::Bound => format!(" AND {col} = $1"),
+        Scope::All => String::new(),
     };
     let (on_events, on_messages) = (only("e.ticket_id"), only("x.ticket_id"));
     let events = format!(
@@ -285,12 +303,13 @@ fn rebuild_statements(ticket: Option<TicketId>) -> [String; 6] {
            WHERE t.customer_id = bot_replies.customer_id AND t.opened_at >= bot_replies.at \
              AND t.opened_at < bot_replies.at + {DAY_MS}) \
          WHERE {}",
-        match ticket {
-            Some(t) => format!(
+        match scope {
+            Scope::One(t) => format!(
                 "customer_id = (SELECT customer_id FROM tickets WHERE id = {})",
                 t.0
             ),
-            None => "1 = 1".to_owned(),
+            Scope::Bound => "customer_id = (SELECT customer_id FROM tickets WHERE id = $1)".into(),
+            Scope::All => "1 = 1".to_owned(),
         }
     );
     let clear = format!("DELETE FROM ticket_agents WHERE 1 = 1{}", only("ticket_id"));
@@ -323,7 +342,11 @@ fn rebuild_statements(ticket: Option<TicketId>) -> [String; 6] {
 /// Builds the facts of one ticket (`Some`) or of every ticket from its timeline and
 /// transcript.
 pub(crate) async fn rebuild(conn: &mut AnyConnection, ticket: Option<TicketId>) -> StoreResult<()> {
-    for q in rebuild_statements(ticket) {
+    let scope = match ticket {
+        Some(t) => Scope::One(t),
+        None => Scope::All,
+    };
+    for q in rebuild_statements(scope) {
         sqlx::raw_sql(sqlx::AssertSqlSafe(q))
             .execute(&mut *conn)
             .await
