@@ -73,6 +73,7 @@ fn ticket(
         closed_at: closed,
         reopen_count: reopens,
         reminders_sent: 0,
+        customer_waiting_since: None,
     }
 }
 

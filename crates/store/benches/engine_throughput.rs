@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p frontdesk-store --bench engine_throughput` — SQLite always (a file in a
 //! temporary directory), PostgreSQL when `FRONTDESK_TEST_POSTGRES_URL` names a server.
-//! `FRONTDESK_BENCH_N` sets the number of customers (default 1000);
+//! `FRONTDESK_BENCH_N` sets the number of customers (default 1000), `FRONTDESK_BENCH_POOL` the
+//! pool size (default: the Store's);
 //! `FRONTDESK_BENCH_TRACE=1 RUST_LOG=sqlx::query=debug` logs every statement with its time.
 
 use std::path::Path;
@@ -58,7 +59,13 @@ where
 }
 
 async fn bench_backend(name: &str, url: &str, kb_dir: &Path, n: usize) {
-    let store = SqlStore::connect(url).await.expect("connect");
+    let opts = frontdesk_store::StoreOptions {
+        max_connections: std::env::var("FRONTDESK_BENCH_POOL")
+            .ok()
+            .and_then(|v| v.parse().ok()),
+        ..Default::default()
+    };
+    let store = SqlStore::connect_with(url, opts).await.expect("connect");
     let channel = RecordingChannel::new(Platform::terminal());
     let kb = Kb::load_dir(kb_dir).expect("sample knowledge base");
     let engine = Arc::new(

@@ -14,24 +14,9 @@ impl CustomerStore for SqlStore {
         endpoint: &Endpoint,
         now: Timestamp,
     ) -> StoreResult<Customer> {
-        // Most updates come from a known customer whose name and chat are unchanged: a read
-        // then, not a write (which would take the write lock early in the unit).
-        let q = sql!("SELECT {CUSTOMER_COLS} FROM customers WHERE platform = $1 AND user_id = $2");
-        let known = sqlx::query(q)
-            .bind(party.platform.as_str())
-            .bind(party.user_id.as_str())
-            .fetch_optional(&mut *self.read().await?)
-            .await
-            .sql()?;
-        if let Some(row) = known {
-            let c = customer_from_row(&row)?;
-            if c.display_name == party.display_name
-                && c.endpoint.chat_id == endpoint.chat_id
-                && thread_col(&c.endpoint.thread_id) == thread_col(&endpoint.thread_id)
-            {
-                return Ok(c);
-            }
-        }
+        // Always a write: the Engine reads a known customer with `known_customer` first and
+        // upserts only a new or changed one (a write takes SQLite's write lock for the rest
+        // of the unit).
         let q = sql!(
             "INSERT INTO customers (platform, user_id, display_name, ep_chat, ep_thread, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
@@ -50,6 +35,22 @@ impl CustomerStore for SqlStore {
             .await
             .sql()?;
         customer_from_row(&row)
+    }
+
+    async fn known_customer(
+        &self,
+        platform: &Platform,
+        user_id: &str,
+    ) -> StoreResult<Option<Customer>> {
+        let q = sql!("SELECT {CUSTOMER_COLS} FROM customers WHERE platform = $1 AND user_id = $2");
+        sqlx::query(q)
+            .bind(platform.as_str())
+            .bind(user_id)
+            .fetch_optional(&mut *self.read().await?)
+            .await
+            .sql()?
+            .map(|row| customer_from_row(&row))
+            .transpose()
     }
 
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {

@@ -9,7 +9,8 @@ use crate::{Sql, corrupt};
 pub(crate) const TICKET_COLS: &str = "id, desk, number, customer_id, cust_platform, cust_chat, cust_thread, \
     customer_name, subject, status, priority, tags, assignee_id, assignee_name, lang, \
     room_platform, room_chat, room_thread, customer_in_room, bot_tried, opened_at, \
-    first_response_at, closed_at, reopen_count, reminders_sent, first_response_business_ms";
+    first_response_at, closed_at, reopen_count, reminders_sent, first_response_business_ms, \
+    customer_waiting_since";
 
 pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
     let status: String = r.try_get("status").sql()?;
@@ -66,6 +67,10 @@ pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
             .map(Timestamp),
         reopen_count: r.try_get("reopen_count").sql()?,
         reminders_sent: r.try_get("reminders_sent").sql()?,
+        customer_waiting_since: r
+            .try_get::<Option<i64>, _>("customer_waiting_since")
+            .sql()?
+            .map(Timestamp),
     })
 }
 

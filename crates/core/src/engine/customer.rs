@@ -37,9 +37,20 @@ pub(super) fn content_parts(c: &Content) -> (String, Vec<Attachment>) {
 }
 
 impl Unit<'_> {
-    pub(super) async fn handle_customer(&mut self, msg: &Inbound) -> Result<Handled, EngineError> {
+    /// Handles a customer's update; `known` is the customer as the Store keeps them, when
+    /// nothing of them changed (else they are found or created here), and `their_ticket` the
+    /// ticket their state named when the unit began.
+    pub(super) async fn handle_customer(
+        &mut self,
+        msg: &Inbound,
+        known: Option<Customer>,
+        their_ticket: Option<Ticket>,
+    ) -> Result<Handled, EngineError> {
         let now = self.now;
-        let mut customer = self.tx.upsert_customer(&msg.from, &msg.at, now).await?;
+        let mut customer = match known {
+            Some(c) => c,
+            None => self.tx.upsert_customer(&msg.from, &msg.at, now).await?,
+        };
 
         // A closed ticket whose window is still open is reopened by a message that is not a
         // survey answer: decide before recording, so the message joins that ticket.
@@ -63,9 +74,20 @@ impl Unit<'_> {
         // Read and match before the first write (which, on SQLite, takes the database's
         // write lock): what the unit then writes holds the lock for as short as it can.
         let open_ticket = match customer.state {
-            ConversationState::InTicket { ticket } => self.tx.ticket(ticket).await?,
+            ConversationState::InTicket { ticket } => match their_ticket {
+                Some(t) if t.id == ticket => Some(t),
+                _ => self.tx.ticket(ticket).await?,
+            },
             _ => None,
         };
+        // The customer's chat is the room of their own ticket (a thread they share with the
+        // agents that they wrote in before its room was recorded): a message in the room.
+        if let Some(t) = open_ticket
+            .as_ref()
+            .filter(|t| t.room.as_ref() == Some(&msg.at))
+        {
+            return self.handle_room(t.clone(), msg).await;
+        }
         let lang = self.pick_language(&customer, msg);
         let flood_limit = self.e.cfg.conversation.flood_messages_per_minute;
         if let Content::Text(t) = &msg.content {
@@ -758,7 +780,7 @@ impl Unit<'_> {
         body: &str,
         files: &[Attachment],
     ) -> Result<(), EngineError> {
-        if t.status == TicketStatus::Open {
+        if t.customer_starts_waiting() {
             self.tx.record_customer_reply(t.id, self.now).await?;
         }
         if t.customer_in_room {

@@ -285,8 +285,8 @@ impl Engine {
         // update in a ticket room is keyed by the ticket's customer instead, so that it never
         // interleaves with that customer's own updates; the unit is then begun again.
         let sender = customer_key(&msg.from.platform, &msg.from.user_id);
-        let mut u = Unit::begin(self, &sender, now).await?;
-        let mut room_ticket = u.tx.ticket_by_room(&msg.at).await?;
+        let (mut u, begun) = Unit::begin_customer(self, &sender, &msg.from, &msg.at, now).await?;
+        let mut room_ticket = begun.room;
         if let Some(t) = &room_ticket {
             let Some(c) = u.tx.customer(t.customer).await? else {
                 return Err(
@@ -308,7 +308,10 @@ impl Engine {
                     debug!("message in the desk chat outside a ticket room: ignored");
                     return Ok(Handled::Ignored);
                 }
-                u.handle_customer(&msg).await?
+                let known = begun
+                    .customer
+                    .filter(|c| c.is_unchanged(&msg.from, &msg.at));
+                u.handle_customer(&msg, known, begun.ticket).await?
             }
         };
         if handled != Handled::Done {

@@ -131,7 +131,7 @@ impl Unit<'_> {
             }
             if is_message {
                 self.count(Effect::CustomerMessage);
-                if ticket.status == TicketStatus::Open {
+                if ticket.customer_starts_waiting() {
                     self.tx.record_customer_reply(ticket.id, now).await?;
                 }
             }

@@ -26,6 +26,16 @@ pub(super) enum Effect {
     SurveyScore(i64),
 }
 
+/// What a customer's unit read when it began (see [`crate::ports::CustomerUnit`]).
+pub(super) struct Begun {
+    /// The sender as a customer, when known.
+    pub(super) customer: Option<Customer>,
+    /// The ticket their conversation state names.
+    pub(super) ticket: Option<Ticket>,
+    /// The ticket whose room the update was written in.
+    pub(super) room: Option<Ticket>,
+}
+
 /// The work of one update: the Engine, the transaction, the time, and what to do after commit.
 pub(super) struct Unit<'e> {
     pub(super) e: &'e Engine,
@@ -50,7 +60,11 @@ impl<'e> Unit<'e> {
         now: Timestamp,
     ) -> Result<Unit<'e>, EngineError> {
         let tx = e.store.begin(key).await?;
-        Ok(Unit {
+        Ok(Unit::new(e, tx, now))
+    }
+
+    fn new(e: &'e Engine, tx: Box<dyn UnitOfWork>, now: Timestamp) -> Unit<'e> {
+        Unit {
             e,
             tx,
             now,
@@ -59,7 +73,28 @@ impl<'e> Unit<'e> {
             queues: Vec::new(),
             effects: Vec::new(),
             prepared: None,
-        })
+        }
+    }
+
+    /// Begins the unit `key` for an update from `from` written at `at`
+    /// ([`crate::ports::Store::begin_customer`]): returns it with what the Store read at once.
+    pub(super) async fn begin_customer(
+        e: &'e Engine,
+        key: &str,
+        from: &Party,
+        at: &Endpoint,
+        now: Timestamp,
+    ) -> Result<(Unit<'e>, Begun), EngineError> {
+        let b = e
+            .store
+            .begin_customer(key, &from.platform, &from.user_id, at)
+            .await?;
+        let begun = Begun {
+            customer: b.customer,
+            ticket: b.ticket,
+            room: b.room,
+        };
+        Ok((Unit::new(e, b.tx, now), begun))
     }
 
     /// Commits, counts the metrics, and delivers the outbox rows this unit wrote (a failed

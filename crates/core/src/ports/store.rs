@@ -39,7 +39,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Customers and what the bot knows about them.
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
-    /// Finds or creates the customer behind `party`, updating their name and last endpoint.
+    /// Finds or creates the customer behind `party`, updating their name and last endpoint
+    /// (a write: read a customer who may be unchanged with [`CustomerStore::known_customer`]).
     async fn upsert_customer(
         &self,
         party: &Party,
@@ -48,6 +49,12 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<Customer>;
     /// A customer by id.
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
+    /// The customer `user_id` of `platform`, when known: a read, never a write.
+    async fn known_customer(
+        &self,
+        platform: &Platform,
+        user_id: &str,
+    ) -> StoreResult<Option<Customer>>;
     /// Sets a customer's conversation state.
     async fn set_customer_state(
         &self,
@@ -341,6 +348,50 @@ pub trait Store: Data {
     /// Units with the same `key` run one at a time, also across replicas (a row or advisory
     /// lock taken inside the transaction); the Engine uses the customer as the key.
     async fn begin(&self, key: &str) -> StoreResult<Box<dyn UnitOfWork>>;
+
+    /// Begins the unit `key` (as [`Store::begin`]) for an update from `user_id` of
+    /// `platform` written at `at`, and reads what nearly every update reads first: the
+    /// sender as a customer, when known ([`CustomerStore::known_customer`]), the ticket their
+    /// conversation state names, and the ticket whose room `at` is. Provided as those calls
+    /// (the room is not looked up when `at` is the known customer's own chat: a room is a
+    /// thread or topic of the desk, never a customer's chat); a Store may take fewer round
+    /// trips.
+    async fn begin_customer(
+        &self,
+        key: &str,
+        platform: &Platform,
+        user_id: &str,
+        at: &Endpoint,
+    ) -> StoreResult<CustomerUnit> {
+        let tx = self.begin(key).await?;
+        let customer = tx.known_customer(platform, user_id).await?;
+        let ticket = match customer.as_ref().and_then(|c| c.state.ticket()) {
+            Some(id) => tx.ticket(id).await?,
+            None => None,
+        };
+        let room = match customer.as_ref().is_some_and(|c| c.endpoint == *at) {
+            true => None,
+            false => tx.ticket_by_room(at).await?,
+        };
+        Ok(CustomerUnit {
+            tx,
+            customer,
+            ticket,
+            room,
+        })
+    }
+}
+
+/// A unit of work begun for a customer's update ([`Store::begin_customer`]).
+pub struct CustomerUnit {
+    /// The unit.
+    pub tx: Box<dyn UnitOfWork>,
+    /// The customer, when known, as the unit sees them.
+    pub customer: Option<Customer>,
+    /// The ticket the customer's conversation state names, as the unit sees it.
+    pub ticket: Option<Ticket>,
+    /// The ticket whose room the update was written in (see [`Store::begin_customer`]).
+    pub room: Option<Ticket>,
 }
 
 /// One transaction of a [`Store`] (see [`Store::begin`]).

@@ -26,6 +26,7 @@ fn ticket() -> Ticket {
         closed_at: Some(Timestamp(1_764_604_800_000)), // 2025-12-01 16:00:00 UTC
         reopen_count: 0,
         reminders_sent: 0,
+        customer_waiting_since: None,
     }
 }
 

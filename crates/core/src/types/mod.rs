@@ -414,6 +414,19 @@ pub enum ConversationState {
     },
 }
 
+impl ConversationState {
+    /// The ticket the state is about, if any.
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            ConversationState::InTicket { ticket }
+            | ConversationState::Closed { ticket, .. }
+            | ConversationState::SurveyComment { ticket }
+            | ConversationState::SurveyAsking { ticket, .. } => Some(*ticket),
+            ConversationState::Idle | ConversationState::Answered { .. } => None,
+        }
+    }
+}
+
 /// A customer as the Store keeps them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
@@ -436,6 +449,17 @@ pub struct Customer {
     /// The block on the customer, if agents blocked them.
     #[serde(default)]
     pub blocked: Option<Block>,
+}
+
+impl Customer {
+    /// Whether `party` writing from `endpoint` is this customer as the Store keeps them: the
+    /// same name and the same chat (an empty thread is no thread), so nothing needs writing.
+    pub fn is_unchanged(&self, party: &Party, endpoint: &Endpoint) -> bool {
+        let thread = |t: &Option<String>| t.clone().filter(|t| !t.is_empty());
+        self.display_name == party.display_name
+            && self.endpoint.chat_id == endpoint.chat_id
+            && thread(&self.endpoint.thread_id) == thread(&endpoint.thread_id)
+    }
 }
 
 /// Who wrote a recorded message.

@@ -138,6 +138,21 @@ pub struct Ticket {
     pub reopen_count: i64,
     /// How many first-response reminders were sent.
     pub reminders_sent: i64,
+    /// Since when the customer waits on the agents: their first message after the latest
+    /// agent reply (and after the latest close); `None` while not waiting.
+    pub customer_waiting_since: Option<Timestamp>,
+}
+
+impl Ticket {
+    /// Whether a customer message at this point starts a new wait for the agents (what
+    /// [`crate::ports::FollowUpStore::record_customer_reply`] records): the ticket is open and
+    /// the customer is not waiting already, or waits only since before the latest close.
+    pub fn customer_starts_waiting(&self) -> bool {
+        self.status == TicketStatus::Open
+            && self
+                .customer_waiting_since
+                .is_none_or(|w| self.closed_at.is_some_and(|c| w <= c))
+    }
 }
 
 /// What happened to a ticket, for its timeline and the metrics.

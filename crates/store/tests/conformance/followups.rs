@@ -55,8 +55,14 @@ pub(crate) async fn waiting_follows_agent_and_customer_replies(s: Arc<dyn Store>
     );
 
     // The customer writes twice: the ticket waits on the agents since the first message.
+    let waiting = async |s: &Arc<dyn Store>| {
+        let t = s.ticket(t.id).await.unwrap().unwrap();
+        (t.customer_waiting_since, t.customer_starts_waiting())
+    };
+    assert_eq!(waiting(&s).await, (None, true));
     s.record_customer_reply(t.id, at(10)).await.unwrap();
     s.record_customer_reply(t.id, at(20)).await.unwrap();
+    assert_eq!(waiting(&s).await, (Some(at(10)), false), "since the first");
     assert!(
         s.take_due_next_reminders("eu", &[(1, at(10).plus_millis(-1))])
             .await
@@ -80,6 +86,7 @@ pub(crate) async fn waiting_follows_agent_and_customer_replies(s: Arc<dyn Store>
     s.record_agent_reply(t.id, &agent("ann"), at(30))
         .await
         .unwrap();
+    assert_eq!(waiting(&s).await, (None, true));
     assert!(
         s.take_due_next_reminders("eu", &[(1, at(999))])
             .await

@@ -90,6 +90,7 @@ conformance!(
     leases_have_one_holder_and_expire,
     a_unit_of_work_commits_everything_or_nothing,
     units_of_one_key_run_one_at_a_time,
+    customer_units_read_after_the_previous_unit_committed,
     outbox_delivers_each_queue_in_order_one_claim_at_a_time,
     outbox_rows_are_claimed_by_one_dispatcher,
     outbox_retry_failure_depth_and_ticket_view,
@@ -167,7 +168,17 @@ fn msg(
 }
 
 async fn customers_are_upserted_with_state_and_language(s: Arc<dyn Store>) {
+    let tg = Platform::telegram();
+    assert_eq!(s.known_customer(&tg, "1").await.unwrap(), None);
+    assert_eq!(s.known_customer(&tg, "1").await.unwrap(), None, "a read");
     let c = customer(s.as_ref(), "1").await;
+    assert_eq!(s.known_customer(&tg, "1").await.unwrap().as_ref(), Some(&c));
+    assert!(c.is_unchanged(&party("1"), &dm("1")));
+    assert!(!c.is_unchanged(&party("1"), &dm("2")));
+    assert_eq!(
+        s.known_customer(&Platform::discord(), "1").await.unwrap(),
+        None
+    );
     assert_eq!(c.state, ConversationState::Idle);
     assert_eq!(c.lang, None);
     assert_eq!(c.endpoint, dm("1"));
@@ -191,6 +202,8 @@ async fn customers_are_upserted_with_state_and_language(s: Arc<dyn Store>) {
     assert_eq!(again.lang.as_deref(), Some("lt"));
     assert_eq!(again.state, st);
     assert_eq!(again.created_at, T0);
+    assert!(again.is_unchanged(&p, &ep));
+    assert_eq!(s.known_customer(&tg, "1").await.unwrap(), Some(again));
     let other = customer(s.as_ref(), "2").await;
     assert_ne!(other.id, c.id);
     assert_eq!(
@@ -392,7 +405,13 @@ async fn concurrent_escalations_get_unique_consecutive_numbers(s: Arc<dyn Store>
     for i in 0..40 {
         let s = s.clone();
         handles.push(tokio::spawn(async move {
-            let c = customer(s.as_ref(), &format!("c{i}")).await;
+            // Every fourth opening is the same customer's: a customer may hold several.
+            let user = if i % 4 == 0 {
+                "same".into()
+            } else {
+                format!("c{i}")
+            };
+            let c = customer(s.as_ref(), &user).await;
             s.open_ticket(&new_ticket(&c, "eu", T0))
                 .await
                 .unwrap()

@@ -118,6 +118,84 @@ pub(crate) async fn units_of_one_key_run_one_at_a_time(s: Arc<dyn Store>) {
     assert_eq!(lang.len(), 20, "{lang}");
 }
 
+pub(crate) async fn customer_units_read_after_the_previous_unit_committed(s: Arc<dyn Store>) {
+    // Quotes, backslashes and SQL in the id: it is read, never run.
+    let user = r"o'brien\'; DROP TABLE customers; --";
+    let party = Party {
+        platform: Platform::telegram(),
+        user_id: user.into(),
+        display_name: "O'Brien".into(),
+        locale: None,
+        role: Role::Customer,
+    };
+    let key = format!("customer:{user}");
+    let tg = Platform::telegram();
+    let at = Endpoint::chat(Platform::telegram(), "o");
+    let begun = s.begin_customer(&key, &tg, user, &at).await.unwrap();
+    assert_eq!(
+        (begun.customer, begun.ticket, begun.room),
+        (None, None, None),
+        "not known yet"
+    );
+    drop(begun.tx);
+    let c = s.upsert_customer(&party, &at, T0).await.unwrap();
+    let t = s
+        .open_ticket(&super::new_ticket(&c, "eu", T0))
+        .await
+        .unwrap();
+    s.set_customer_state(c.id, &ConversationState::InTicket { ticket: t.id })
+        .await
+        .unwrap();
+    // 20 units each take the language the unit read when it began, append a letter and write
+    // it back; every third is dropped instead of committed. No update is lost: each unit read
+    // after the previous one of the key ended.
+    let mut tasks = Vec::new();
+    for i in 0..20u8 {
+        let (s, key, at) = (s.clone(), key.clone(), at.clone());
+        tasks.push(tokio::spawn(async move {
+            let u = s
+                .begin_customer(&key, &Platform::telegram(), user, &at)
+                .await
+                .unwrap();
+            let read = u.customer.expect("known");
+            assert!(u.room.is_none(), "the customer's own chat is no room");
+            assert_eq!(u.ticket.as_ref().map(|t| t.id), read.state.ticket());
+            let cur = read.lang.unwrap_or_default();
+            tokio::task::yield_now().await;
+            let letter = if i % 3 == 2 {
+                'x'
+            } else {
+                char::from(b'a' + i)
+            };
+            u.tx.set_customer_lang(read.id, &format!("{cur}{letter}"))
+                .await
+                .unwrap();
+            if i % 3 == 2 {
+                drop(u.tx);
+            } else {
+                u.tx.commit().await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let lang = s.customer(c.id).await.unwrap().unwrap().lang.unwrap();
+    assert_eq!(lang.len(), 14, "{lang}");
+    assert!(!lang.contains('x'), "{lang}");
+    // Written in the ticket's room (an endpoint with quotes and backslashes too).
+    let room = Endpoint {
+        platform: Platform::discord(),
+        chat_id: r"desk\'room".into(),
+        thread_id: Some("7'".into()),
+    };
+    s.set_ticket_room(t.id, Some(&room), false).await.unwrap();
+    let u = s.begin_customer(&key, &tg, user, &room).await.unwrap();
+    assert_eq!(u.customer.map(|c| c.id), Some(c.id));
+    assert_eq!(u.ticket.map(|t| (t.id, t.number)), Some((t.id, t.number)));
+    assert_eq!(u.room.map(|r| (r.id, r.room)), Some((t.id, Some(room))));
+}
+
 pub(crate) async fn outbox_delivers_each_queue_in_order_one_claim_at_a_time(s: Arc<dyn Store>) {
     for (q, text) in [
         ("a", "a1"),

@@ -47,6 +47,7 @@ impl FollowUpStore for MemoryStore {
             if stale {
                 f.waiting_since = Some(now);
                 f.next_sent = 0;
+                s.ticket_mut(id)?.customer_waiting_since = Some(now);
             }
             Ok(())
         })

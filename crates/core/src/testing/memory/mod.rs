@@ -182,6 +182,20 @@ impl Inner {
 
 #[async_trait]
 impl CustomerStore for MemoryStore {
+    async fn known_customer(
+        &self,
+        platform: &Platform,
+        user_id: &str,
+    ) -> StoreResult<Option<Customer>> {
+        self.with(|s| {
+            Ok(s.customers
+                .iter()
+                .find(|c| c.platform == *platform && c.user_id == user_id)
+                .cloned())
+        })
+        .await
+    }
+
     async fn upsert_customer(
         &self,
         party: &Party,
@@ -371,6 +385,7 @@ impl TicketStore for MemoryStore {
                 closed_at: None,
                 reopen_count: 0,
                 reminders_sent: 0,
+                customer_waiting_since: None,
             };
             s.tickets.push(ticket.clone());
             for m in s.messages.iter_mut() {

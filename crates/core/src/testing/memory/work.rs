@@ -78,6 +78,7 @@ impl TicketWorkStore for MemoryStore {
             }
             s.event(id, EventKind::Replied, Some(agent), "", now);
             s.follow.entry(id).or_default().agent_replied(now);
+            s.ticket_mut(id)?.customer_waiting_since = None;
             Ok(())
         })
         .await
