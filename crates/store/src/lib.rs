@@ -589,6 +589,10 @@ impl UnitOfWork for SqlStore {
             UnitTx::Done => Err(StoreError::Conflict("unit of work committed twice".into())),
         }
     }
+
+    async fn open_customer_ticket(&self, t: &NewTicket) -> StoreResult<OpenedTicket> {
+        self.open(t, true).await
+    }
 }
 
 #[cfg(test)]

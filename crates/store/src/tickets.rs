@@ -10,88 +10,7 @@ use crate::{Backend, Bind, Sql, SqlStore, corrupt, sql};
 #[async_trait]
 impl TicketStore for SqlStore {
     async fn open_ticket(&self, t: &NewTicket) -> StoreResult<Ticket> {
-        let mut conn = self.conn().await?;
-        let mut tx = conn.atomic().await?;
-        // The ticket is written under a stand-in number (minus the customer's id: unique, as a
-        // customer's units run one at a time) and numbered last, so the desk's row, which
-        // makes numbers gapless (its lock is held until commit), is locked as briefly as the
-        // rest of the unit allows. The first statement writes, so SQLite takes the write lock
-        // at once (no upgrade deadlock).
-        let q = sql!(
-            "INSERT INTO tickets (desk, number, customer_id, cust_platform, cust_chat, cust_thread, \
-             customer_name, subject, status, priority, lang, bot_tried, opened_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12) RETURNING id"
-        );
-        let id = TicketId(
-            sqlx::query(q)
-                .bind(t.desk.as_str())
-                .bind(-t.customer.0)
-                .bind(t.customer.0)
-                .bind(t.customer_endpoint.platform.as_str())
-                .bind(t.customer_endpoint.chat_id.as_str())
-                .bind(thread_col(&t.customer_endpoint.thread_id))
-                .bind(t.customer_name.as_str())
-                .bind(t.subject.as_str())
-                .bind(t.priority.as_str())
-                .bind(t.lang.as_str())
-                .bind(t.bot_tried.as_str())
-                .bind(t.opened_at.0)
-                .fetch_one(&mut *tx)
-                .await
-                .sql()?
-                .try_get("id")
-                .sql()?,
-        );
-        sqlx::query(
-            "UPDATE messages SET ticket_id = $1 WHERE customer_id = $2 AND ticket_id IS NULL AND at >= $3",
-        )
-        .bind(id.0)
-        .bind(t.customer.0)
-        .bind(t.transcript_since.0)
-        .execute(&mut *tx)
-        .await
-        .sql()?;
-        crate::report::facts::on_open(&mut tx, id, t.customer, t.opened_at).await?;
-        SqlStore::event_on(&mut tx, id, EventKind::Opened, None, "", t.opened_at).await?;
-        // The desk's next number (the desk is created at its first ticket), given to the
-        // ticket: in one statement on PostgreSQL; SQLite cannot modify data in a `WITH`.
-        const NEXT: &str = "INSERT INTO desks (name, next_number) VALUES ($1, 2) \
-             ON CONFLICT (name) DO UPDATE SET next_number = desks.next_number + 1 \
-             RETURNING next_number - 1 AS number";
-        let row = match self.backend {
-            Backend::Postgres => {
-                let q = format!(
-                    "WITH n AS ({NEXT}) UPDATE tickets SET number = (SELECT number FROM n) \
-                     WHERE id = $2 RETURNING {TICKET_COLS}"
-                );
-                sqlx::query(sql!("{q}"))
-                    .bind(t.desk.as_str())
-                    .bind(id.0)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .sql()?
-            }
-            Backend::Sqlite => {
-                let number: i64 = sqlx::query(NEXT)
-                    .bind(t.desk.as_str())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .sql()?
-                    .try_get("number")
-                    .sql()?;
-                sqlx::query(sql!(
-                    "UPDATE tickets SET number = $1 WHERE id = $2 RETURNING {TICKET_COLS}"
-                ))
-                .bind(number)
-                .bind(id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .sql()?
-            }
-        };
-        let ticket = ticket_from_row(&row)?;
-        tx.commit().await.sql()?;
-        Ok(ticket)
+        Ok(self.open(t, false).await?.ticket)
     }
 
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
@@ -208,5 +127,110 @@ impl TicketStore for SqlStore {
                 })
             })
             .collect()
+    }
+}
+
+impl SqlStore {
+    /// Opens ticket `t` ([`TicketStore::open_ticket`]) with the messages it takes over; when
+    /// `escalating`, also puts its customer in it ([`UnitOfWork::open_customer_ticket`]).
+    pub(crate) async fn open(&self, t: &NewTicket, escalating: bool) -> StoreResult<OpenedTicket> {
+        let mut conn = self.conn().await?;
+        let mut tx = conn.atomic().await?;
+        // The ticket is written under a stand-in number (minus the customer's id: unique, as a
+        // customer's units run one at a time) and numbered last, so the desk's row, which
+        // makes numbers gapless (its lock is held until commit), is locked as briefly as the
+        // rest of the unit allows. The first statement writes, so SQLite takes the write lock
+        // at once (no upgrade deadlock).
+        let q = sql!(
+            "INSERT INTO tickets (desk, number, customer_id, cust_platform, cust_chat, cust_thread, \
+             customer_name, subject, status, priority, lang, bot_tried, opened_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12) RETURNING id"
+        );
+        let id = TicketId(
+            sqlx::query(q)
+                .bind(t.desk.as_str())
+                .bind(-t.customer.0)
+                .bind(t.customer.0)
+                .bind(t.customer_endpoint.platform.as_str())
+                .bind(t.customer_endpoint.chat_id.as_str())
+                .bind(thread_col(&t.customer_endpoint.thread_id))
+                .bind(t.customer_name.as_str())
+                .bind(t.subject.as_str())
+                .bind(t.priority.as_str())
+                .bind(t.lang.as_str())
+                .bind(t.bot_tried.as_str())
+                .bind(t.opened_at.0)
+                .fetch_one(&mut *tx)
+                .await
+                .sql()?
+                .try_get("id")
+                .sql()?,
+        );
+        let q = sql!(
+            "UPDATE messages SET ticket_id = $1 \
+             WHERE customer_id = $2 AND ticket_id IS NULL AND at >= $3 RETURNING {MESSAGE_COLS}"
+        );
+        let mut transcript = sqlx::query(q)
+            .bind(id.0)
+            .bind(t.customer.0)
+            .bind(t.transcript_since.0)
+            .fetch_all(&mut *tx)
+            .await
+            .sql()?
+            .iter()
+            .map(message_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        transcript.sort_by_key(|m| m.id);
+        if escalating {
+            let state = ConversationState::InTicket { ticket: id };
+            let json = serde_json::to_string(&state).map_err(corrupt)?;
+            sqlx::query("UPDATE customers SET state = $1 WHERE id = $2")
+                .bind(json)
+                .bind(t.customer.0)
+                .execute(&mut *tx)
+                .await
+                .sql()?;
+        }
+        crate::report::facts::on_open(&mut tx, id, t.customer, t.opened_at).await?;
+        SqlStore::event_on(&mut tx, id, EventKind::Opened, None, "", t.opened_at).await?;
+        // The desk's next number (the desk is created at its first ticket), given to the
+        // ticket: in one statement on PostgreSQL; SQLite cannot modify data in a `WITH`.
+        const NEXT: &str = "INSERT INTO desks (name, next_number) VALUES ($1, 2) \
+             ON CONFLICT (name) DO UPDATE SET next_number = desks.next_number + 1 \
+             RETURNING next_number - 1 AS number";
+        let row = match self.backend {
+            Backend::Postgres => {
+                let q = format!(
+                    "WITH n AS ({NEXT}) UPDATE tickets SET number = (SELECT number FROM n) \
+                     WHERE id = $2 RETURNING {TICKET_COLS}"
+                );
+                sqlx::query(sql!("{q}"))
+                    .bind(t.desk.as_str())
+                    .bind(id.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .sql()?
+            }
+            Backend::Sqlite => {
+                let number: i64 = sqlx::query(NEXT)
+                    .bind(t.desk.as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .sql()?
+                    .try_get("number")
+                    .sql()?;
+                sqlx::query(sql!(
+                    "UPDATE tickets SET number = $1 WHERE id = $2 RETURNING {TICKET_COLS}"
+                ))
+                .bind(number)
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .sql()?
+            }
+        };
+        let ticket = ticket_from_row(&row)?;
+        tx.commit().await.sql()?;
+        Ok(OpenedTicket { ticket, transcript })
     }
 }

@@ -620,9 +620,9 @@ impl Unit<'_> {
             }),
         };
         let now = self.now;
-        let ticket = self
+        let opened = self
             .tx
-            .open_ticket(&NewTicket {
+            .open_customer_ticket(&NewTicket {
                 desk: self.e.cfg.desk.name.clone(),
                 customer: customer.id,
                 customer_endpoint: customer.endpoint.clone(),
@@ -636,10 +636,13 @@ impl Unit<'_> {
                     .plus_millis(-self.e.cfg.conversation.transcript_window_minutes * 60_000),
             })
             .await?;
+        let ticket = opened.ticket;
         info!(ticket = ticket.number, "ticket opened");
         self.count(Effect::Escalation);
-        self.set_state(customer, ConversationState::InTicket { ticket: ticket.id })
-            .await?;
+        customer.state = ConversationState::InTicket { ticket: ticket.id };
+        // The room's summary shows the conversation the ticket took over (not the
+        // acknowledgement below), read when the ticket was opened.
+        let summary = self.e.summary_of(&ticket, &opened.transcript);
         let number = ticket.number.to_string();
         // Outside support hours the customer is told when the team is back, in the desk's
         // local time.
@@ -677,7 +680,6 @@ impl Unit<'_> {
                 .await?;
             }
         }
-        let summary = self.e.room_summary(self.tx.as_ref(), &ticket).await?;
         self.post_to_room(&ticket, Delivery::Send(summary)).await
     }
 

@@ -21,6 +21,11 @@ impl Engine {
         t: &Ticket,
     ) -> Result<OutMessage, EngineError> {
         let msgs = data.ticket_messages(t.id).await?;
+        Ok(self.summary_of(t, &msgs))
+    }
+
+    /// The summary of ticket `t` whose messages, oldest first, are `msgs`.
+    pub(super) fn summary_of(&self, t: &Ticket, msgs: &[Message]) -> OutMessage {
         let n = self.cfg.conversation.summary_messages;
         let skip = msgs.len().saturating_sub(n);
         let lines = [
@@ -78,7 +83,7 @@ impl Engine {
                 payload,
             }];
         }
-        Ok(msg)
+        msg
     }
 
     /// One line of a transcript, in the desk's language.

@@ -399,4 +399,26 @@ pub struct CustomerUnit {
 pub trait UnitOfWork: Data {
     /// Makes every change of the unit durable at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// Escalates: opens the ticket `t` ([`TicketStore::open_ticket`]), puts its customer's
+    /// conversation in it ([`ConversationState::InTicket`]) and returns it with its transcript
+    /// so far ([`MessageStore::ticket_messages`]). Provided as those three calls; a Store may
+    /// do it in fewer round trips, and should take the desk's number last (numbers are
+    /// gapless, so the desk is locked from the number to the commit).
+    async fn open_customer_ticket(&self, t: &NewTicket) -> StoreResult<OpenedTicket> {
+        let ticket = self.open_ticket(t).await?;
+        let state = ConversationState::InTicket { ticket: ticket.id };
+        self.set_customer_state(t.customer, &state).await?;
+        let transcript = self.ticket_messages(ticket.id).await?;
+        Ok(OpenedTicket { ticket, transcript })
+    }
+}
+
+/// A ticket just opened by [`UnitOfWork::open_customer_ticket`].
+#[derive(Clone, Debug)]
+pub struct OpenedTicket {
+    /// The ticket, numbered.
+    pub ticket: Ticket,
+    /// Its messages, oldest first: the conversation it took over.
+    pub transcript: Vec<Message>,
 }

@@ -11,9 +11,11 @@ use frontdesk_store::SqlStore;
 mod dashboard;
 mod followups;
 mod privacy;
+mod tickets;
 mod units;
 use followups::*;
 use privacy::*;
+use tickets::*;
 use units::*;
 
 const T0: Timestamp = Timestamp(1_764_000_000_000);
@@ -71,6 +73,7 @@ conformance!(
     customers_are_upserted_with_state_and_language,
     replayed_platform_messages_are_recorded_once,
     tickets_number_per_desk_and_take_the_recent_transcript,
+    an_escalation_opens_the_ticket_moves_the_customer_and_returns_the_transcript,
     rooms_route_to_their_ticket,
     claims_have_one_winner,
     concurrent_claims_have_one_winner,
