@@ -21,7 +21,6 @@ mod keys;
 mod marks;
 mod messages;
 mod outbox;
-mod pg_unit;
 mod privacy;
 mod queue;
 mod report;
@@ -33,7 +32,6 @@ mod work;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use pg_unit::PgTx;
 use rows::*;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -107,7 +105,7 @@ enum UnitTx {
     /// connection (taken at the first read).
     NotYet(Option<PoolConnection<Any>>),
     /// PostgreSQL: the unit's own transaction.
-    Own(pg_unit::PgTx),
+    Own(Transaction<'static, Any>),
     /// SQLite: the write gate and the group transaction the unit writes in.
     Group(batch::Seat),
     /// Committed.
@@ -117,7 +115,7 @@ enum UnitTx {
 impl UnitTx {
     fn conn_ref(&self) -> &AnyConnection {
         match self {
-            UnitTx::Own(tx) => tx.conn_ref(),
+            UnitTx::Own(tx) => tx,
             UnitTx::Group(seat) => seat.conn(),
             UnitTx::NotYet(Some(c)) => c,
             _ => unreachable!("a unit's connection is taken only once it has one"),
@@ -126,7 +124,7 @@ impl UnitTx {
 
     fn conn(&mut self) -> &mut AnyConnection {
         match self {
-            UnitTx::Own(tx) => tx.conn(),
+            UnitTx::Own(tx) => tx,
             UnitTx::Group(seat) => seat.conn_mut(),
             UnitTx::NotYet(Some(c)) => c,
             _ => unreachable!("a unit's connection is taken only once it has one"),
@@ -509,47 +507,12 @@ impl Store for SqlStore {
         }
         let (tx, key) = match self.backend {
             Backend::Sqlite => (UnitTx::NotYet(None), Some(self.keys.lock(key).await)),
-            Backend::Postgres => (UnitTx::Own(PgTx::begin(&self.pool, key).await?), None),
+            Backend::Postgres => {
+                let begin = sql!("BEGIN; SELECT pg_advisory_xact_lock({})", advisory_key(key));
+                (UnitTx::Own(self.pool.begin_with(begin).await.sql()?), None)
+            }
         };
         Ok(Box::new(self.unit_of(tx, key)))
-    }
-
-    async fn begin_customer(
-        &self,
-        key: &str,
-        platform: &Platform,
-        user_id: &str,
-        at: &Endpoint,
-    ) -> StoreResult<CustomerUnit> {
-        // PostgreSQL: `BEGIN`, the lock and the three reads in one round trip.
-        if self.backend == Backend::Postgres
-            && self.unit.is_none()
-            && let Some(b) = PgTx::begin_customer(&self.pool, key, platform, user_id, at).await?
-            && let Some(tx) = b.tx
-        {
-            return Ok(CustomerUnit {
-                tx: Box::new(self.unit_of(UnitTx::Own(tx), None)),
-                customer: b.customer,
-                ticket: b.ticket,
-                room: b.room,
-            });
-        }
-        let tx = self.begin(key).await?;
-        let customer = tx.known_customer(platform, user_id).await?;
-        let ticket = match customer.as_ref().and_then(|c| c.state.ticket()) {
-            Some(id) => tx.ticket(id).await?,
-            None => None,
-        };
-        let room = match customer.as_ref().is_some_and(|c| c.endpoint == *at) {
-            true => None,
-            false => tx.ticket_by_room(at).await?,
-        };
-        Ok(CustomerUnit {
-            tx,
-            customer,
-            ticket,
-            room,
-        })
     }
 }
 
@@ -578,7 +541,7 @@ impl UnitOfWork for SqlStore {
         };
         let mut g = unit.tx.lock().await;
         match std::mem::replace(&mut *g, UnitTx::Done) {
-            UnitTx::Own(tx) => tx.commit().await,
+            UnitTx::Own(tx) => tx.commit().await.sql(),
             UnitTx::Group(seat) => self
                 .writer
                 .commit(seat)

@@ -6,12 +6,18 @@
 //!
 //! A mark's `done_at` is the latest `now` of the marks written together: they are recorded by
 //! the same statement, so that is when each of them was recorded.
+//!
+//! Marks are written on a connection of their own that commits without waiting for the WAL
+//! flush (`synchronous_commit = off`): a mark costs no disk wait, and only a crash of
+//! PostgreSQL itself (not of the bot) within about half a second of a mark can lose it — the
+//! row is then sent again after the restart, the same repeat as a bot killed between the
+//! platform's accept and the mark. Everything else commits durably.
 
 use std::sync::Mutex;
 
 use frontdesk_core::outbox::OutboxId;
 use frontdesk_core::*;
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::oneshot;
 
 use crate::Sql;
@@ -27,11 +33,12 @@ struct Waiting {
     reply: oneshot::Sender<Answer>,
 }
 
-/// The marks waiting, and the turn to write them.
+/// The marks waiting, and the turn to write them with the connection they are written on
+/// (opened at the first mark, again after an error).
 #[derive(Default)]
 pub(crate) struct Combiner {
     waiting: Mutex<Vec<Waiting>>,
-    turn: tokio::sync::Mutex<()>,
+    turn: tokio::sync::Mutex<Option<AnyConnection>>,
 }
 
 impl Combiner {
@@ -52,10 +59,10 @@ impl Combiner {
         {
             // Whoever holds the turn writes every mark waiting when it starts; ours may be
             // among them, written by the one before us.
-            let _turn = self.turn.lock().await;
+            let mut turn = self.turn.lock().await;
             let batch = std::mem::take(&mut *self.lock());
             if !batch.is_empty() {
-                write(pool, batch).await;
+                write(pool, &mut turn, batch).await;
             }
         }
         answer.await.unwrap_or_else(|_| {
@@ -70,20 +77,42 @@ impl Combiner {
     }
 }
 
-/// Writes `batch` in one statement per 256 rows and answers
-/// each caller; an error is every caller's.
-async fn write(pool: &AnyPool, batch: Vec<Waiting>) {
+/// The marks' own connection: taken out of the pool, set not to wait for the WAL flush.
+async fn mark_connection(pool: &AnyPool) -> StoreResult<AnyConnection> {
+    let mut conn = pool.acquire().await.sql()?.detach();
+    sqlx::raw_sql("SET synchronous_commit = off")
+        .execute(&mut conn)
+        .await
+        .sql()?;
+    Ok(conn)
+}
+
+/// Writes `batch` in one statement per 256 rows on `conn` (opened first when there is none;
+/// dropped after an error) and answers each caller; an error is every caller's.
+async fn write(pool: &AnyPool, conn: &mut Option<AnyConnection>, batch: Vec<Waiting>) {
     let rows: Vec<(OutboxId, Option<String>)> =
         batch.iter().flat_map(|w| w.rows.iter().cloned()).collect();
     let now = batch.iter().map(|w| w.now).max().unwrap_or(Timestamp(0));
-    let result = match pool.acquire().await.sql() {
-        Ok(mut conn) => crate::outbox::delivered_on(&mut conn, &rows, now).await,
-        Err(e) => Err(e),
-    };
+    if conn.is_none() {
+        match mark_connection(pool).await {
+            Ok(c) => *conn = Some(c),
+            Err(e) => return answer(batch, &Err(e)),
+        }
+    }
+    let c = conn.as_mut().expect("opened above");
+    let result = crate::outbox::delivered_on(c, &rows, now).await;
+    if result.is_err() {
+        *conn = None;
+    }
+    answer(batch, &result);
+}
+
+/// Answers each caller of `batch` with its part of `result`.
+fn answer(batch: Vec<Waiting>, result: &StoreResult<Vec<bool>>) {
     let mut at = 0;
     for w in batch {
         let n = w.rows.len();
-        let answer = match &result {
+        let answer = match result {
             Ok(behind) => Ok(behind[at..at + n].to_vec()),
             Err(e) => Err(StoreError::Backend(e.to_string().into())),
         };
