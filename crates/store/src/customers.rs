@@ -1,10 +1,13 @@
 //! Customers: who writes to the bot, their language and conversation state.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use frontdesk_core::*;
+use sqlx::Row;
 
 use crate::rows::*;
-use crate::{Sql, SqlStore, corrupt, sql};
+use crate::{Backend, Sql, SqlStore, corrupt, sql};
 
 #[async_trait]
 impl CustomerStore for SqlStore {
@@ -92,5 +95,55 @@ impl CustomerStore for SqlStore {
             .await
             .sql()?;
         Ok(())
+    }
+}
+
+impl SqlStore {
+    /// The customer `user_id` of `platform`, when known, with the ticket their conversation
+    /// state names, in one statement.
+    pub(crate) async fn customer_with_ticket(
+        &self,
+        platform: &Platform,
+        user_id: &str,
+    ) -> StoreResult<(Option<Customer>, Option<Ticket>)> {
+        static QUERIES: LazyLock<[String; 2]> = LazyLock::new(|| {
+            let cols = |list: &str, f: &dyn Fn(&str) -> String| {
+                list.split(',')
+                    .map(|c| f(c.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let customer = cols(CUSTOMER_COLS, &|c| format!("c.{c}"));
+            let ticket = cols(TICKET_COLS, &|c| format!("t.{c} AS t_{c}"));
+            [
+                "CAST(c.state AS jsonb) ->> 'ticket'",
+                "json_extract(c.state, '$.ticket')",
+            ]
+            .map(|id| {
+                format!(
+                    "SELECT {customer}, {ticket} FROM customers c \
+                         LEFT JOIN tickets t ON t.id = CAST({id} AS BIGINT) \
+                         WHERE c.platform = $1 AND c.user_id = $2"
+                )
+            })
+        });
+        let q = match self.backend {
+            Backend::Postgres => &QUERIES[0],
+            Backend::Sqlite => &QUERIES[1],
+        };
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(platform.as_str())
+            .bind(user_id)
+            .fetch_optional(&mut *self.read().await?)
+            .await
+            .sql()?
+        else {
+            return Ok((None, None));
+        };
+        let ticket = match row.try_get::<Option<i64>, _>("t_id").sql()? {
+            Some(_) => Some(ticket_from_row_as(&row, "t_")?),
+            None => None,
+        };
+        Ok((Some(customer_from_row(&row)?), ticket))
     }
 }

@@ -13,26 +13,33 @@ pub(crate) const TICKET_COLS: &str = "id, desk, number, customer_id, cust_platfo
     customer_waiting_since";
 
 pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
-    let status: String = r.try_get("status").sql()?;
-    let priority: String = r.try_get("priority").sql()?;
-    let tags: String = r.try_get("tags").sql()?;
-    let assignee_id: Option<String> = r.try_get("assignee_id").sql()?;
-    let assignee_name: Option<String> = r.try_get("assignee_name").sql()?;
-    let room_platform: Option<String> = r.try_get("room_platform").sql()?;
-    let room_chat: Option<String> = r.try_get("room_chat").sql()?;
-    let room_thread: String = r.try_get("room_thread").sql()?;
+    ticket_from_row_as(r, "")
+}
+
+/// A ticket from `r`, whose columns are [`TICKET_COLS`] named with `prefix` in front (as in
+/// a join with another table).
+pub(crate) fn ticket_from_row_as(r: &AnyRow, prefix: &str) -> StoreResult<Ticket> {
+    let n = |c: &str| format!("{prefix}{c}");
+    let status: String = r.try_get(&*n("status")).sql()?;
+    let priority: String = r.try_get(&*n("priority")).sql()?;
+    let tags: String = r.try_get(&*n("tags")).sql()?;
+    let assignee_id: Option<String> = r.try_get(&*n("assignee_id")).sql()?;
+    let assignee_name: Option<String> = r.try_get(&*n("assignee_name")).sql()?;
+    let room_platform: Option<String> = r.try_get(&*n("room_platform")).sql()?;
+    let room_chat: Option<String> = r.try_get(&*n("room_chat")).sql()?;
+    let room_thread: String = r.try_get(&*n("room_thread")).sql()?;
     Ok(Ticket {
-        id: TicketId(r.try_get("id").sql()?),
-        desk: r.try_get("desk").sql()?,
-        number: r.try_get("number").sql()?,
-        customer: CustomerId(r.try_get("customer_id").sql()?),
+        id: TicketId(r.try_get(&*n("id")).sql()?),
+        desk: r.try_get(&*n("desk")).sql()?,
+        number: r.try_get(&*n("number")).sql()?,
+        customer: CustomerId(r.try_get(&*n("customer_id")).sql()?),
         customer_endpoint: Endpoint {
-            platform: Platform(r.try_get("cust_platform").sql()?),
-            chat_id: r.try_get("cust_chat").sql()?,
-            thread_id: thread_opt(r.try_get("cust_thread").sql()?),
+            platform: Platform(r.try_get(&*n("cust_platform")).sql()?),
+            chat_id: r.try_get(&*n("cust_chat")).sql()?,
+            thread_id: thread_opt(r.try_get(&*n("cust_thread")).sql()?),
         },
-        customer_name: r.try_get("customer_name").sql()?,
-        subject: r.try_get("subject").sql()?,
+        customer_name: r.try_get(&*n("customer_name")).sql()?,
+        subject: r.try_get(&*n("subject")).sql()?,
         status: TicketStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status}")))?,
         priority: Priority::parse(&priority)
             .ok_or_else(|| corrupt(format!("priority {priority}")))?,
@@ -44,8 +51,8 @@ pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
             }),
             _ => None,
         },
-        first_response_business_ms: r.try_get("first_response_business_ms").sql()?,
-        lang: r.try_get("lang").sql()?,
+        first_response_business_ms: r.try_get(&*n("first_response_business_ms")).sql()?,
+        lang: r.try_get(&*n("lang")).sql()?,
         room: match (room_platform, room_chat) {
             (Some(p), Some(c)) => Some(Endpoint {
                 platform: Platform(p),
@@ -54,21 +61,21 @@ pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
             }),
             _ => None,
         },
-        customer_in_room: r.try_get::<i64, _>("customer_in_room").sql()? != 0,
-        bot_tried: r.try_get("bot_tried").sql()?,
-        opened_at: Timestamp(r.try_get("opened_at").sql()?),
+        customer_in_room: r.try_get::<i64, _>(&*n("customer_in_room")).sql()? != 0,
+        bot_tried: r.try_get(&*n("bot_tried")).sql()?,
+        opened_at: Timestamp(r.try_get(&*n("opened_at")).sql()?),
         first_response_at: r
-            .try_get::<Option<i64>, _>("first_response_at")
+            .try_get::<Option<i64>, _>(&*n("first_response_at"))
             .sql()?
             .map(Timestamp),
         closed_at: r
-            .try_get::<Option<i64>, _>("closed_at")
+            .try_get::<Option<i64>, _>(&*n("closed_at"))
             .sql()?
             .map(Timestamp),
-        reopen_count: r.try_get("reopen_count").sql()?,
-        reminders_sent: r.try_get("reminders_sent").sql()?,
+        reopen_count: r.try_get(&*n("reopen_count")).sql()?,
+        reminders_sent: r.try_get(&*n("reminders_sent")).sql()?,
         customer_waiting_since: r
-            .try_get::<Option<i64>, _>("customer_waiting_since")
+            .try_get::<Option<i64>, _>(&*n("customer_waiting_since"))
             .sql()?
             .map(Timestamp),
     })
