@@ -111,12 +111,15 @@ pub struct Explanation {
     pub terms: Vec<(String, f32)>,
     /// Query words corrected to a knowledge-base word (typo, correction).
     pub corrected: Vec<(String, String)>,
-    /// The combined score before calibration: the mean of the four signals (plus a small
-    /// bonus for the customer's language).
+    /// The combined score before calibration: the weighted sum of the four signals and the
+    /// model's probability (plus a small bonus for the customer's language).
     pub raw_score: f32,
     /// The four signals, each in [0, 1]: BM25 over words, word TF-IDF centroid, character
     /// n-gram centroid, two nearest phrasings (0 for entries not re-scored).
     pub signals: [f32; 4],
+    /// The probability of the entry under the discriminative model learned from the
+    /// knowledge base at load time (softmax regression over word vectors), in [0, 1].
+    pub model: f32,
 }
 
 /// One entry matching a query.

@@ -42,16 +42,16 @@ fn run(dir: &Path, set: &str) -> EvalReport {
 fn full_knowledge_bases_keep_their_figures() {
     let Some(dir) = data() else { return };
     let c = run(&dir, "clinc150");
-    assert!(c.closed_set_accuracy.unwrap() >= 89.5, "clinc150 {c:?}");
-    assert!(c.auroc.unwrap() >= 95.0, "clinc150 {c:?}");
+    assert!(c.closed_set_accuracy.unwrap() >= 91.5, "clinc150 {c:?}");
+    assert!(c.auroc.unwrap() >= 95.5, "clinc150 {c:?}");
     let b = run(&dir, "banking77");
-    assert!(b.closed_set_accuracy.unwrap() >= 88.0, "banking77 {b:?}");
+    assert!(b.closed_set_accuracy.unwrap() >= 90.5, "banking77 {b:?}");
     let b = run(&dir, "banking77-oos");
     assert!(
-        b.closed_set_accuracy.unwrap() >= 85.5,
+        b.closed_set_accuracy.unwrap() >= 87.5,
         "banking77-oos {b:?}"
     );
-    assert!(b.auroc.unwrap() >= 84.0, "banking77-oos {b:?}");
+    assert!(b.auroc.unwrap() >= 86.5, "banking77-oos {b:?}");
 }
 
 #[test]
@@ -63,21 +63,21 @@ fn few_shot_knowledge_bases_of_real_faq_size() {
     let (r5, _) = few_shot(&kb, 5, &[0, 1, 2], Some(&tune), &tune, &opts).unwrap();
     let o = &r5.outcomes;
     assert!(
-        r5.closed_set_accuracy.unwrap() >= 73.0,
+        r5.closed_set_accuracy.unwrap() >= 73.5,
         "clinc150 5/entry {r5:?}"
     );
     assert!(o.answered_right.unwrap() >= 44.0, "clinc150 5/entry {o:?}");
-    assert!(o.answered_wrong.unwrap() <= 7.0, "clinc150 5/entry {o:?}");
+    assert!(o.answered_wrong.unwrap() <= 6.5, "clinc150 5/entry {o:?}");
     assert!(o.oos_answered.unwrap() <= 5.0, "clinc150 5/entry {o:?}");
     let (r10, _) = few_shot(&kb, 10, &[0, 1, 2], Some(&tune), &tune, &opts).unwrap();
     assert!(
-        r10.closed_set_accuracy.unwrap() >= 78.5,
+        r10.closed_set_accuracy.unwrap() >= 79.5,
         "clinc150 10/entry {r10:?}"
     );
     let (kb, tune) = (load("banking77", "kb.csv"), load("banking77", "tune.csv"));
     let (b5, _) = few_shot(&kb, 5, &[0, 1, 2], Some(&tune), &tune, &opts).unwrap();
     assert!(
-        b5.closed_set_accuracy.unwrap() >= 63.0,
+        b5.closed_set_accuracy.unwrap() >= 63.5,
         "banking77 5/entry {b5:?}"
     );
     // Subsampling is deterministic.
@@ -142,7 +142,7 @@ fn the_sample_faq_answers_customers_in_every_language() {
             .collect();
         println!("{lang}: {o:?} wrong: {wrong:?}");
         assert!(r.closed_set_accuracy.unwrap() >= 90.0, "{lang}: {wrong:?}");
-        assert!(o.answered_right.unwrap() >= 60.0, "{lang}: {o:?}");
+        assert!(o.answered_right.unwrap() >= 68.0, "{lang}: {o:?}");
         assert!(o.answered_wrong.unwrap() <= 3.0, "{lang}: {o:?}");
         assert_eq!(o.handoff, Some(0.0), "{lang}: {o:?}");
         assert!(o.oos_answered.unwrap() <= 0.0, "{lang}: {o:?}");
