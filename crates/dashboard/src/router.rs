@@ -25,7 +25,13 @@ use crate::layout::shell;
 
 /// Everything the dashboard reads: the Store roles of its pages.
 pub trait DashboardStore:
-    TicketStore + MessageStore + FeedbackStore + ReportStore + QueueStore + DashboardTokenStore
+    TicketStore
+    + MessageStore
+    + FeedbackStore
+    + SurveyStore
+    + ReportStore
+    + QueueStore
+    + DashboardTokenStore
 {
 }
 
@@ -33,6 +39,7 @@ impl<T> DashboardStore for T where
     T: TicketStore
         + MessageStore
         + FeedbackStore
+        + SurveyStore
         + ReportStore
         + QueueStore
         + DashboardTokenStore

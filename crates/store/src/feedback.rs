@@ -74,7 +74,10 @@ impl FeedbackStore for SqlStore {
             .sql()?;
         rows.iter().map(reply_from_row).collect()
     }
+}
 
+#[async_trait]
+impl SurveyStore for SqlStore {
     async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         let mut tx = conn.atomic().await?;

@@ -205,6 +205,11 @@ pub trait FeedbackStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Bot replies since a time, oldest first (for metrics and reports).
     async fn bot_replies_since(&self, since: Timestamp) -> StoreResult<Vec<BotReply>>;
+}
+
+/// The satisfaction survey after a close.
+#[async_trait]
+pub trait SurveyStore: Send + Sync {
     /// Records that the survey of a ticket was offered (at each close).
     async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()>;
     /// Records the 1–5 score.
@@ -317,6 +322,7 @@ pub trait Data:
     + TicketStore
     + TicketWorkStore
     + FeedbackStore
+    + SurveyStore
     + ScheduleStore
     + FollowUpStore
     + OutboxStore
@@ -331,6 +337,7 @@ impl<T> Data for T where
         + TicketStore
         + TicketWorkStore
         + FeedbackStore
+        + SurveyStore
         + ScheduleStore
         + FollowUpStore
         + OutboxStore

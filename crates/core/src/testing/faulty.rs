@@ -169,6 +169,8 @@ macro_rules! all_data {
             fn bot_reply(&self, id: BotReplyId) -> Option<BotReply>;
             fn set_bot_reply_feedback(&self, id: BotReplyId, customer: CustomerId, feedback: Feedback, now: Timestamp) -> bool;
             fn bot_replies_since(&self, since: Timestamp) -> Vec<BotReply>;
+        });
+        delegate!($ty, SurveyStore {
             fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> ();
             fn survey_score(&self, ticket: TicketId, score: i64, now: Timestamp) -> bool;
             fn survey_answer(&self, ticket: TicketId, question: SurveyQuestion, value: i64) -> bool;

@@ -541,7 +541,10 @@ impl FeedbackStore for MemoryStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl SurveyStore for MemoryStore {
     async fn survey_offered(&self, ticket: TicketId, now: Timestamp) -> StoreResult<()> {
         self.with(|s| {
             match s.surveys.iter_mut().find(|v| v.ticket == ticket) {
