@@ -17,7 +17,7 @@ impl CustomerStore for SqlStore {
         endpoint: &Endpoint,
         now: Timestamp,
     ) -> StoreResult<Customer> {
-        // Always a write: the Engine reads a known customer with `known_customer` first and
+        // Always a write: the Engine reads a known customer with `customer_by_user` first and
         // upserts only a new or changed one (a write takes SQLite's write lock for the rest
         // of the unit).
         let q = sql!(
@@ -38,22 +38,6 @@ impl CustomerStore for SqlStore {
             .await
             .sql()?;
         customer_from_row(&row)
-    }
-
-    async fn known_customer(
-        &self,
-        platform: &Platform,
-        user_id: &str,
-    ) -> StoreResult<Option<Customer>> {
-        let q = sql!("SELECT {CUSTOMER_COLS} FROM customers WHERE platform = $1 AND user_id = $2");
-        sqlx::query(q)
-            .bind(platform.as_str())
-            .bind(user_id)
-            .fetch_optional(&mut *self.read().await?)
-            .await
-            .sql()?
-            .map(|row| customer_from_row(&row))
-            .transpose()
     }
 
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
@@ -99,9 +83,9 @@ impl CustomerStore for SqlStore {
 }
 
 impl SqlStore {
-    /// The customer `user_id` of `platform`, when known, with the ticket their conversation
-    /// state names, in one statement.
-    pub(crate) async fn customer_with_ticket(
+    /// The customer `user_id` of `platform`, when known (not erased, as `customer_by_user`),
+    /// with the ticket their conversation state names, in one statement.
+    pub(crate) async fn read_customer_with_ticket(
         &self,
         platform: &Platform,
         user_id: &str,
@@ -123,7 +107,7 @@ impl SqlStore {
                 format!(
                     "SELECT {customer}, {ticket} FROM customers c \
                          LEFT JOIN tickets t ON t.id = CAST({id} AS BIGINT) \
-                         WHERE c.platform = $1 AND c.user_id = $2"
+                         WHERE c.platform = $1 AND c.user_id = $2 AND c.erased_at IS NULL"
                 )
             })
         });

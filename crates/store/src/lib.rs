@@ -500,36 +500,6 @@ fn advisory_key(key: &str) -> i64 {
 #[async_trait]
 impl Store for SqlStore {
     async fn begin(&self, key: &str) -> StoreResult<Box<dyn UnitOfWork>> {
-        Ok(Box::new(self.begin_unit(key).await?))
-    }
-
-    async fn begin_customer(
-        &self,
-        key: &str,
-        platform: &Platform,
-        user_id: &str,
-        at: &Endpoint,
-    ) -> StoreResult<CustomerUnit> {
-        let u = self.begin_unit(key).await?;
-        // The customer and their ticket in one statement (a join on the ticket their state
-        // names): a round trip fewer for every update of a known customer.
-        let (customer, ticket) = u.customer_with_ticket(platform, user_id).await?;
-        let room = match customer.as_ref().is_some_and(|c| c.endpoint == *at) {
-            true => None,
-            false => u.ticket_by_room(at).await?,
-        };
-        Ok(CustomerUnit {
-            tx: Box::new(u),
-            customer,
-            ticket,
-            room,
-        })
-    }
-}
-
-impl SqlStore {
-    /// Begins the unit of work `key` (see [`Store::begin`]).
-    async fn begin_unit(&self, key: &str) -> StoreResult<SqlStore> {
         if self.unit.is_some() {
             return Err(StoreError::Conflict(
                 "a unit of work inside a unit of work".into(),
@@ -542,7 +512,7 @@ impl SqlStore {
                 (UnitTx::Own(self.pool.begin_with(begin).await.sql()?), None)
             }
         };
-        Ok(SqlStore {
+        Ok(Box::new(SqlStore {
             pool: self.pool.clone(),
             backend: self.backend,
             writer: self.writer.clone(),
@@ -552,7 +522,7 @@ impl SqlStore {
                 tx: Mutex::new(tx),
                 _key: key,
             })),
-        })
+        }))
     }
 }
 
@@ -578,6 +548,15 @@ impl UnitOfWork for SqlStore {
 
     async fn open_customer_ticket(&self, t: &NewTicket) -> StoreResult<OpenedTicket> {
         self.open(t, true).await
+    }
+
+    async fn customer_with_ticket(
+        &self,
+        platform: &Platform,
+        user_id: &str,
+    ) -> StoreResult<(Option<Customer>, Option<Ticket>)> {
+        // One statement: a join on the ticket the customer's state names.
+        self.read_customer_with_ticket(platform, user_id).await
     }
 }
 

@@ -10,7 +10,7 @@ use tracing::warn;
 use super::Engine;
 use super::prepare::Prepared;
 use crate::outbox::{Delivery, Destination, NewOutbound, Outbound};
-use crate::ports::UnitOfWork;
+use crate::ports::{SenderRead, UnitOfWork};
 use crate::texts::Text;
 use crate::types::*;
 
@@ -24,16 +24,6 @@ pub(super) enum Effect {
     Escalation,
     FirstResponse(f64),
     SurveyScore(i64),
-}
-
-/// What a customer's unit read when it began (see [`crate::ports::CustomerUnit`]).
-pub(super) struct Begun {
-    /// The sender as a customer, when known.
-    pub(super) customer: Option<Customer>,
-    /// The ticket their conversation state names.
-    pub(super) ticket: Option<Ticket>,
-    /// The ticket whose room the update was written in.
-    pub(super) room: Option<Ticket>,
 }
 
 /// The work of one update: the Engine, the transaction, the time, and what to do after commit.
@@ -84,17 +74,12 @@ impl<'e> Unit<'e> {
         from: &Party,
         at: &Endpoint,
         now: Timestamp,
-    ) -> Result<(Unit<'e>, Begun), EngineError> {
+    ) -> Result<(Unit<'e>, SenderRead), EngineError> {
         let b = e
             .store
             .begin_customer(key, &from.platform, &from.user_id, at)
             .await?;
-        let begun = Begun {
-            customer: b.customer,
-            ticket: b.ticket,
-            room: b.room,
-        };
-        Ok((Unit::new(e, b.tx, now), begun))
+        Ok((Unit::new(e, b.tx, now), b.read))
     }
 
     /// Commits, counts the metrics, and delivers the outbox rows this unit wrote (a failed

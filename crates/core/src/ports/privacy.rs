@@ -26,7 +26,7 @@ pub trait BlockStore: Send + Sync {
 /// Finding a customer by their platform id, erasing their data, and the retention policy.
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
-    /// The customer with this platform identity (not an erased one).
+    /// The customer with this platform identity (not an erased one): a read, never a write.
     async fn customer_by_user(
         &self,
         platform: &Platform,

@@ -40,7 +40,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
     /// Finds or creates the customer behind `party`, updating their name and last endpoint
-    /// (a write: read a customer who may be unchanged with [`CustomerStore::known_customer`]).
+    /// (a write: read a customer who may be unchanged with [`PrivacyStore::customer_by_user`]).
     async fn upsert_customer(
         &self,
         party: &Party,
@@ -49,12 +49,6 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<Customer>;
     /// A customer by id.
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
-    /// The customer `user_id` of `platform`, when known: a read, never a write.
-    async fn known_customer(
-        &self,
-        platform: &Platform,
-        user_id: &str,
-    ) -> StoreResult<Option<Customer>>;
     /// Sets a customer's conversation state.
     async fn set_customer_state(
         &self,
@@ -358,11 +352,10 @@ pub trait Store: Data {
 
     /// Begins the unit `key` (as [`Store::begin`]) for an update from `user_id` of
     /// `platform` written at `at`, and reads what nearly every update reads first: the
-    /// sender as a customer, when known ([`CustomerStore::known_customer`]), the ticket their
-    /// conversation state names, and the ticket whose room `at` is. Provided as those calls
-    /// (the room is not looked up when `at` is the known customer's own chat: a room is a
-    /// thread or topic of the desk, never a customer's chat); a Store may take fewer round
-    /// trips.
+    /// sender as a customer with the ticket their state names
+    /// ([`UnitOfWork::customer_with_ticket`]), and the ticket whose room `at` is (not looked
+    /// up when `at` is the known customer's own chat: a room is a thread or topic of the
+    /// desk, never a customer's chat).
     async fn begin_customer(
         &self,
         key: &str,
@@ -371,21 +364,17 @@ pub trait Store: Data {
         at: &Endpoint,
     ) -> StoreResult<CustomerUnit> {
         let tx = self.begin(key).await?;
-        let customer = tx.known_customer(platform, user_id).await?;
-        let ticket = match customer.as_ref().and_then(|c| c.state.ticket()) {
-            Some(id) => tx.ticket(id).await?,
-            None => None,
-        };
+        let (customer, ticket) = tx.customer_with_ticket(platform, user_id).await?;
         let room = match customer.as_ref().is_some_and(|c| c.endpoint == *at) {
             true => None,
             false => tx.ticket_by_room(at).await?,
         };
-        Ok(CustomerUnit {
-            tx,
+        let read = SenderRead {
             customer,
             ticket,
             room,
-        })
+        };
+        Ok(CustomerUnit { tx, read })
     }
 }
 
@@ -393,11 +382,18 @@ pub trait Store: Data {
 pub struct CustomerUnit {
     /// The unit.
     pub tx: Box<dyn UnitOfWork>,
-    /// The customer, when known, as the unit sees them.
+    /// What it read first.
+    pub read: SenderRead,
+}
+
+/// What [`Store::begin_customer`] reads, as the unit sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SenderRead {
+    /// The sender as a customer, when known.
     pub customer: Option<Customer>,
-    /// The ticket the customer's conversation state names, as the unit sees it.
+    /// The ticket the customer's conversation state names.
     pub ticket: Option<Ticket>,
-    /// The ticket whose room the update was written in (see [`Store::begin_customer`]).
+    /// The ticket whose room the update was written in.
     pub room: Option<Ticket>,
 }
 
@@ -406,6 +402,22 @@ pub struct CustomerUnit {
 pub trait UnitOfWork: Data {
     /// Makes every change of the unit durable at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// The customer `user_id` of `platform`, when known ([`PrivacyStore::customer_by_user`]),
+    /// with the ticket their conversation state names. Provided as two reads; a Store may
+    /// read both at once.
+    async fn customer_with_ticket(
+        &self,
+        platform: &Platform,
+        user_id: &str,
+    ) -> StoreResult<(Option<Customer>, Option<Ticket>)> {
+        let customer = self.customer_by_user(platform, user_id).await?;
+        let ticket = match customer.as_ref().and_then(|c| c.state.ticket()) {
+            Some(id) => self.ticket(id).await?,
+            None => None,
+        };
+        Ok((customer, ticket))
+    }
 
     /// Escalates: opens the ticket `t` ([`TicketStore::open_ticket`]), puts its customer's
     /// conversation in it ([`ConversationState::InTicket`]) and returns it with its transcript

@@ -133,7 +133,6 @@ macro_rules! all_data {
         delegate!($ty, CustomerStore {
             fn upsert_customer(&self, party: &Party, endpoint: &Endpoint, now: Timestamp) -> Customer;
             fn customer(&self, id: CustomerId) -> Option<Customer>;
-            fn known_customer(&self, platform: &Platform, user_id: &str) -> Option<Customer>;
             fn set_customer_state(&self, id: CustomerId, state: &ConversationState) -> ();
             fn set_customer_lang(&self, id: CustomerId, lang: &str) -> ();
         });

@@ -172,14 +172,17 @@ fn msg(
 
 async fn customers_are_upserted_with_state_and_language(s: Arc<dyn Store>) {
     let tg = Platform::telegram();
-    assert_eq!(s.known_customer(&tg, "1").await.unwrap(), None);
-    assert_eq!(s.known_customer(&tg, "1").await.unwrap(), None, "a read");
+    assert_eq!(s.customer_by_user(&tg, "1").await.unwrap(), None);
+    assert_eq!(s.customer_by_user(&tg, "1").await.unwrap(), None, "a read");
     let c = customer(s.as_ref(), "1").await;
-    assert_eq!(s.known_customer(&tg, "1").await.unwrap().as_ref(), Some(&c));
+    assert_eq!(
+        s.customer_by_user(&tg, "1").await.unwrap().as_ref(),
+        Some(&c)
+    );
     assert!(c.is_unchanged(&party("1"), &dm("1")));
     assert!(!c.is_unchanged(&party("1"), &dm("2")));
     assert_eq!(
-        s.known_customer(&Platform::discord(), "1").await.unwrap(),
+        s.customer_by_user(&Platform::discord(), "1").await.unwrap(),
         None
     );
     assert_eq!(c.state, ConversationState::Idle);
@@ -206,7 +209,7 @@ async fn customers_are_upserted_with_state_and_language(s: Arc<dyn Store>) {
     assert_eq!(again.state, st);
     assert_eq!(again.created_at, T0);
     assert!(again.is_unchanged(&p, &ep));
-    assert_eq!(s.known_customer(&tg, "1").await.unwrap(), Some(again));
+    assert_eq!(s.customer_by_user(&tg, "1").await.unwrap(), Some(again));
     let other = customer(s.as_ref(), "2").await;
     assert_ne!(other.id, c.id);
     assert_eq!(

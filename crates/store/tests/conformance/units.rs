@@ -133,7 +133,7 @@ pub(crate) async fn customer_units_read_after_the_previous_unit_committed(s: Arc
     let at = Endpoint::chat(Platform::telegram(), "o");
     let begun = s.begin_customer(&key, &tg, user, &at).await.unwrap();
     assert_eq!(
-        (begun.customer, begun.ticket, begun.room),
+        (begun.read.customer, begun.read.ticket, begun.read.room),
         (None, None, None),
         "not known yet"
     );
@@ -157,9 +157,9 @@ pub(crate) async fn customer_units_read_after_the_previous_unit_committed(s: Arc
                 .begin_customer(&key, &Platform::telegram(), user, &at)
                 .await
                 .unwrap();
-            let read = u.customer.expect("known");
-            assert!(u.room.is_none(), "the customer's own chat is no room");
-            assert_eq!(u.ticket.as_ref().map(|t| t.id), read.state.ticket());
+            let read = u.read.customer.expect("known");
+            assert!(u.read.room.is_none(), "the customer's own chat is no room");
+            assert_eq!(u.read.ticket.as_ref().map(|t| t.id), read.state.ticket());
             let cur = read.lang.unwrap_or_default();
             tokio::task::yield_now().await;
             let letter = if i % 3 == 2 {
@@ -191,9 +191,15 @@ pub(crate) async fn customer_units_read_after_the_previous_unit_committed(s: Arc
     };
     s.set_ticket_room(t.id, Some(&room), false).await.unwrap();
     let u = s.begin_customer(&key, &tg, user, &room).await.unwrap();
-    assert_eq!(u.customer.map(|c| c.id), Some(c.id));
-    assert_eq!(u.ticket.map(|t| (t.id, t.number)), Some((t.id, t.number)));
-    assert_eq!(u.room.map(|r| (r.id, r.room)), Some((t.id, Some(room))));
+    assert_eq!(u.read.customer.map(|c| c.id), Some(c.id));
+    assert_eq!(
+        u.read.ticket.map(|t| (t.id, t.number)),
+        Some((t.id, t.number))
+    );
+    assert_eq!(
+        u.read.room.map(|r| (r.id, r.room)),
+        Some((t.id, Some(room)))
+    );
 }
 
 pub(crate) async fn outbox_delivers_each_queue_in_order_one_claim_at_a_time(s: Arc<dyn Store>) {

@@ -182,20 +182,6 @@ impl Inner {
 
 #[async_trait]
 impl CustomerStore for MemoryStore {
-    async fn known_customer(
-        &self,
-        platform: &Platform,
-        user_id: &str,
-    ) -> StoreResult<Option<Customer>> {
-        self.with(|s| {
-            Ok(s.customers
-                .iter()
-                .find(|c| c.platform == *platform && c.user_id == user_id)
-                .cloned())
-        })
-        .await
-    }
-
     async fn upsert_customer(
         &self,
         party: &Party,
