@@ -1,5 +1,7 @@
 //! Column lists and row decoders, one per table.
 
+use std::borrow::Cow;
+
 use frontdesk_core::*;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -19,7 +21,13 @@ pub(crate) fn ticket_from_row(r: &AnyRow) -> StoreResult<Ticket> {
 /// A ticket from `r`, whose columns are [`TICKET_COLS`] named with `prefix` in front (as in
 /// a join with another table).
 pub(crate) fn ticket_from_row_as(r: &AnyRow, prefix: &str) -> StoreResult<Ticket> {
-    let n = |c: &str| format!("{prefix}{c}");
+    // Plain names (every ticket read but the join) allocate nothing.
+    let n = |c: &'static str| -> Cow<'static, str> {
+        match prefix {
+            "" => Cow::Borrowed(c),
+            p => Cow::Owned(format!("{p}{c}")),
+        }
+    };
     let status: String = r.try_get(&*n("status")).sql()?;
     let priority: String = r.try_get(&*n("priority")).sql()?;
     let tags: String = r.try_get(&*n("tags")).sql()?;
