@@ -26,6 +26,7 @@ mod customer;
 mod dispatch;
 mod flood;
 mod followups;
+mod handover;
 mod payload;
 mod prepare;
 mod privacy;
