@@ -267,51 +267,6 @@ async fn replayed_platform_messages_are_recorded_once(s: Arc<dyn Store>) {
     assert_eq!(got[0].attachments, with_file.attachments);
 }
 
-async fn tickets_number_per_desk_and_take_the_recent_transcript(s: Arc<dyn Store>) {
-    let c = customer(s.as_ref(), "1").await;
-    let old = T0.plus_millis(-2 * 3_600_000);
-    s.record_message(&msg(&c, None, "old question", Some("a"), old))
-        .await
-        .unwrap();
-    s.record_message(&msg(
-        &c,
-        None,
-        "recent question",
-        Some("b"),
-        T0.plus_millis(-60_000),
-    ))
-    .await
-    .unwrap();
-    let t1 = s.open_ticket(&new_ticket(&c, "eu", T0)).await.unwrap();
-    let t2 = s.open_ticket(&new_ticket(&c, "eu", T0)).await.unwrap();
-    let u1 = s.open_ticket(&new_ticket(&c, "us", T0)).await.unwrap();
-    assert_eq!((t1.number, t2.number, u1.number), (1, 2, 1));
-    assert_eq!(t1.status, TicketStatus::Open);
-    assert_eq!(t1.priority, Priority::Normal);
-    assert_eq!(t1.customer_endpoint, dm("1"));
-    assert_eq!(t1.lang, "lt");
-    assert_eq!(t1.bot_tried, "order-status");
-    assert!(t1.room.is_none() && t1.assignee.is_none() && t1.tags.is_empty());
-    let tr = s.ticket_messages(t1.id).await.unwrap();
-    assert_eq!(
-        tr.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
-        vec!["recent question"]
-    );
-    assert!(
-        s.ticket_messages(t2.id).await.unwrap().is_empty(),
-        "messages join one ticket only"
-    );
-    assert_eq!(
-        s.ticket_by_number("eu", 2).await.unwrap().unwrap().id,
-        t2.id
-    );
-    assert!(s.ticket_by_number("eu", 3).await.unwrap().is_none());
-    assert_eq!(s.ticket(t1.id).await.unwrap().unwrap(), t1);
-    let events = s.ticket_events(t1.id).await.unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, EventKind::Opened);
-}
-
 async fn rooms_route_to_their_ticket(s: Arc<dyn Store>) {
     let c = customer(s.as_ref(), "1").await;
     let t1 = s.open_ticket(&new_ticket(&c, "eu", T0)).await.unwrap();
@@ -404,32 +359,6 @@ async fn concurrent_claims_have_one_winner(s: Arc<dyn Store>) {
             .count();
         assert_eq!(claimed, 1);
     }
-}
-
-async fn concurrent_escalations_get_unique_consecutive_numbers(s: Arc<dyn Store>) {
-    let mut handles = Vec::new();
-    for i in 0..40 {
-        let s = s.clone();
-        handles.push(tokio::spawn(async move {
-            // Every fourth opening is the same customer's: a customer may hold several.
-            let user = if i % 4 == 0 {
-                "same".into()
-            } else {
-                format!("c{i}")
-            };
-            let c = customer(s.as_ref(), &user).await;
-            s.open_ticket(&new_ticket(&c, "eu", T0))
-                .await
-                .unwrap()
-                .number
-        }));
-    }
-    let mut numbers = Vec::new();
-    for h in handles {
-        numbers.push(h.await.unwrap());
-    }
-    numbers.sort();
-    assert_eq!(numbers, (1..=40).collect::<Vec<i64>>());
 }
 
 async fn agent_reply_sets_first_response_once_and_assigns(s: Arc<dyn Store>) {
