@@ -2,6 +2,7 @@
 //! matches it rests on.
 use anyhow::Result;
 use clap::Args;
+use frontdesk_kb::SearchOptions;
 use frontdesk_kb::decide::{Decision, Thresholds, decide};
 use frontdesk_kb::intents::{Intent, Intents};
 use serde_json::json;
@@ -53,9 +54,12 @@ pub(crate) fn ask(cfg: &Config, args: AskArgs) -> Result<()> {
         &kb,
         Some(&intents),
         &args.question,
-        args.lang.as_deref(),
         &t,
-        args.limit,
+        &SearchOptions {
+            limit: args.limit,
+            lang: args.lang.clone(),
+            explain: true,
+        },
     );
     d.hits.truncate(
         args.limit

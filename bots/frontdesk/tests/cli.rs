@@ -114,6 +114,11 @@ fn ask_shows_the_best_entry_with_scores() {
     assert!(text.contains("order-status"), "{text}");
     assert!(text.contains("confidence"), "{text}");
     assert!(text.contains("runner-up:"), "{text}");
+    // `--explain` lists the query terms that counted, with their weight.
+    assert!(
+        text.contains("terms: ") && text.contains("order ("),
+        "{text}"
+    );
 }
 
 #[test]

@@ -58,9 +58,12 @@ pub(crate) async fn page(
             &kb,
             app.kb.intents(),
             question,
-            lang,
             app.kb.thresholds(),
-            5,
+            &SearchOptions {
+                limit: 5,
+                lang: lang.map(str::to_owned),
+                explain: true,
+            },
         );
         d.hits
             .truncate(5.max(d.suggested.iter().max().map_or(0, |m| m + 1)));
@@ -95,7 +98,7 @@ fn gap_table(kb: &Kb, gaps: &[frontdesk_core::report::Gap]) -> Markup {
             thead { tr { th { "Times" } th { "Question" } th { "Closest entries" } } }
             tbody {
                 @for g in gaps.iter().take(MAX_GAPS) {
-                    @let hits = kb.search(&g.example, &SearchOptions { limit: 3, lang: None });
+                    @let hits = kb.search(&g.example, &SearchOptions { limit: 3, lang: None, explain: false });
                     tr {
                         td { (g.count) }
                         td { (short(&g.example, 160)) }

@@ -104,6 +104,7 @@ fn bench(c: &mut Criterion) {
     let opts = SearchOptions {
         limit: 3,
         lang: None,
+        explain: false,
     };
     for n in [1_000usize, 10_000, 100_000] {
         let entries = synthetic(&pool, n);

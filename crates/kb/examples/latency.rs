@@ -27,6 +27,7 @@ fn main() {
     let opts = SearchOptions {
         limit: 9,
         lang: None,
+        explain: false,
     };
     // Per question, the fastest of the rounds (what the code costs, not the machine's load).
     let mut best = vec![f64::MAX; qs.len()];

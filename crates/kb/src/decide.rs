@@ -83,20 +83,22 @@ pub struct Decision {
 /// request for a person is only recognised when the message is mostly that request, so a
 /// question that merely mentions support goes to the knowledge base), then the best match
 /// against the thresholds.
+///
+/// `search` says how many hits to list at least (the suggestions need three per choice, so
+/// never fewer), in which language, and whether to explain them.
 pub fn decide(
     kb: &Kb,
     intents: Option<&Intents>,
     text: &str,
-    lang: Option<&str>,
     t: &Thresholds,
-    limit: usize,
+    search: &SearchOptions,
 ) -> Decision {
-    let intent = intents.and_then(|i| i.detect(text, lang));
+    let intent = intents.and_then(|i| i.detect(text, search.lang.as_deref()));
     let hits = kb.search(
         text,
         &SearchOptions {
-            limit: limit.max(t.suggestions * 3).max(5),
-            lang: lang.map(str::to_owned),
+            limit: search.limit.max(t.suggestions * 3).max(5),
+            ..search.clone()
         },
     );
     let action = match (&intent, hits.first()) {

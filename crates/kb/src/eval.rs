@@ -168,11 +168,21 @@ fn predict(
             &SearchOptions {
                 limit: limit.max(5),
                 lang: None,
+                explain: false,
             },
         );
         lat.push(start.elapsed().as_secs_f64() * 1e6);
         let start = Instant::now();
-        let d = decide(kb, opts.intents.as_ref(), &q.text, None, t, limit);
+        let d = decide(
+            kb,
+            opts.intents.as_ref(),
+            &q.text,
+            t,
+            &SearchOptions {
+                limit,
+                ..SearchOptions::default()
+            },
+        );
         if opts.intents.is_some() {
             ilat.push(start.elapsed().as_secs_f64() * 1e6 - lat[lat.len() - 1]);
         }

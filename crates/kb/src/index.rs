@@ -41,6 +41,12 @@ mod near_dup;
 #[path = "linear.rs"]
 mod linear;
 
+#[path = "nearest.rs"]
+mod nearest;
+
+#[path = "lists.rs"]
+mod lists;
+
 use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, counts, idf_smooth};
 
 use crate::normalize::{self, fold};
@@ -95,18 +101,19 @@ pub struct Kb {
     terms: Map<String, u32>,
     term_names: Vec<String>,
     bm25_idf: Vec<f32>,
-    bm25: Postings,
-    doc_len: Vec<f32>,
-    avg_len: f32,
+    /// Per term, the entries with its BM25 weight (term frequency, saturation and length
+    /// normalisation applied).
+    bm25: lists::Lists,
     word_idf: Vec<f32>,
     max_word_idf: f32,
-    word_centroid: Postings,
+    word_centroid: lists::Lists,
     // Character n-grams.
     grams: Map<u64, u32>,
     gram_idf: Vec<f32>,
     max_gram_idf: f32,
-    gram_centroid: Postings,
+    gram_centroid: lists::Lists,
     phrasing_grams: Rows,
+    entry_grams: nearest::EntryGrams,
     // Typo correction and language detection.
     vocab_by_trigram: Map<String, Vec<u32>>,
     lang_words: HashMap<String, HashMap<String, f32>>,
@@ -162,9 +169,8 @@ thread_local! {
 
 #[derive(Default)]
 struct Scratch {
-    entry: Vec<[f32; 3]>,
-    touched: Vec<u32>,
-    query_grams: Vec<f32>,
+    sums: lists::Sums,
+    dots: Vec<f32>,
     logit: Vec<f32>,
     logit_touched: Vec<u32>,
 }
@@ -366,11 +372,21 @@ impl Kb {
             })
             .collect();
         let avg_len = (doc_len.iter().sum::<f32>() / n_entries).max(1e-6);
-        let word_centroid = centroid_postings(word_c, term_names.len());
+        for (id, post) in bm25.iter_mut().enumerate() {
+            for (e, tf) in post.iter_mut() {
+                let dl = doc_len[*e as usize];
+                *tf = bm25_idf[id] * *tf * (K1 + 1.0) / (*tf + K1 * (1.0 - B + B * dl / avg_len));
+            }
+        }
+        let bm25 = lists::Lists::new(bm25, entries.len());
+        let word_centroid =
+            lists::Lists::new(centroid_postings(word_c, term_names.len()), entries.len());
         let linear =
             linear::Linear::train(&word_rows, &phrasing_entry, term_names.len(), entries.len());
         drop(word_rows);
-        let gram_centroid = centroid_postings(gram_c, grams.len());
+        let gram_centroid =
+            lists::Lists::new(centroid_postings(gram_c, grams.len()), entries.len());
+        let entry_grams = nearest::EntryGrams::build(&phrasing_grams, &first);
 
         let mut vocab_by_trigram: Map<String, Vec<u32>> = Map::default();
         for (id, t) in term_names.iter().enumerate() {
@@ -391,8 +407,6 @@ impl Kb {
             term_names,
             bm25_idf,
             bm25,
-            doc_len,
-            avg_len,
             word_idf,
             max_word_idf,
             word_centroid,
@@ -401,6 +415,7 @@ impl Kb {
             max_gram_idf,
             gram_centroid,
             phrasing_grams,
+            entry_grams,
             vocab_by_trigram,
             lang_words,
             synonyms,
@@ -433,13 +448,13 @@ impl Kb {
 
     /// Approximate heap memory of the index in bytes (postings, vectors, dictionaries).
     pub fn index_bytes(&self) -> usize {
-        let post = |p: &Postings| p.iter().map(|v| v.capacity() * 8 + 24).sum::<usize>();
         let strings = |v: &[String]| v.iter().map(|s| s.capacity() + 24).sum::<usize>();
-        post(&self.bm25)
-            + post(&self.linear.post)
-            + post(&self.word_centroid)
-            + post(&self.gram_centroid)
+        self.bm25.bytes()
+            + self.linear.post.bytes()
+            + self.word_centroid.bytes()
+            + self.gram_centroid.bytes()
             + self.phrasing_grams.bytes()
+            + self.entry_grams.bytes()
             + strings(&self.texts)
             + strings(&self.term_names) * 2
             + self.terms.capacity() * 8
@@ -498,18 +513,41 @@ impl Kb {
             .map(str::to_owned)
             .or_else(|| self.detect_language(text))
             .unwrap_or_default();
-        let stems = normalize::terms(text, &lang);
+        let folded = fold(text);
+        let stems: Vec<String> = folded
+            .split_whitespace()
+            .map(|w| normalize::stem(w, &lang))
+            .collect();
         if stems.is_empty() {
             return None;
         }
         let (stems, corrected) = self.correct(stems);
         let mut unknown = 0.0;
-        let mut word_counts: Map<u32, f32> = Map::default();
+        let mut word_counts: Map<u32, f32> =
+            Map::with_capacity_and_hasher(stems.len() * 3, Default::default());
         let mut unknown_counts: Map<String, f32> = Map::default();
-        for t in with_bigrams(&stems, &self.synonyms, &lang) {
-            match self.terms.get(&t) {
-                Some(id) => *word_counts.entry(*id).or_insert(0.0) += 1.0,
-                None => *unknown_counts.entry(t).or_insert(0.0) += 1.0,
+        // The terms of `with_bigrams`, looked up without building a string for each.
+        let mut count = |t: &str| match self.terms.get(t) {
+            Some(id) => *word_counts.entry(*id).or_insert(0.0) += 1.0,
+            None => *unknown_counts.entry(t.to_owned()).or_insert(0.0) += 1.0,
+        };
+        let mut buf = String::new();
+        for s in &stems {
+            count(s);
+        }
+        for w in stems.windows(2) {
+            buf.clear();
+            buf.push_str(&w[0]);
+            buf.push(' ');
+            buf.push_str(&w[1]);
+            count(&buf);
+        }
+        for s in &stems {
+            for id in self.synonyms.sets_of(&lang, s) {
+                buf.clear();
+                buf.push('~');
+                buf.push_str(self.synonyms.label(*id));
+                count(&buf);
             }
         }
         let mut uc: Vec<f32> = unknown_counts.into_values().collect();
@@ -521,9 +559,10 @@ impl Kb {
         words.sort_unstable_by_key(|w| w.0);
         let word_vec = Sparse::from_counts(word_counts, &self.word_idf, unknown);
         let mut keys = Vec::new();
-        let written: Vec<String> = fold(text).split_whitespace().map(str::to_owned).collect();
+        let written: Vec<String> = folded.split_whitespace().map(str::to_owned).collect();
         gram_keys(&written, &mut keys);
-        let mut gram_counts: Map<u32, f32> = Map::default();
+        let mut gram_counts: Map<u32, f32> =
+            Map::with_capacity_and_hasher(keys.len(), Default::default());
         let mut unknown_grams: Map<u64, f32> = Map::default();
         for k in keys {
             match self.grams.get(&k) {
@@ -547,12 +586,6 @@ impl Kb {
         })
     }
 
-    /// BM25 contribution of a term (query count `qtf`) to entry `e` whose term count is `tf`.
-    fn bm25_term(&self, id: u32, tf: f32, e: usize) -> f32 {
-        let dl = self.doc_len[e];
-        self.bm25_idf[id as usize] * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / self.avg_len))
-    }
-
     /// The entries matching `query`, best first, with calibrated confidence.
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Vec<Hit> {
         let limit = if opts.limit == 0 { 5 } else { opts.limit };
@@ -563,16 +596,10 @@ impl Kb {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let s = &mut *s;
-            if s.entry.len() < n {
-                s.entry.resize(n, [0.0; 3]);
-            }
+            s.sums.start(n);
             if s.logit.len() < n {
                 s.logit.resize(n, 0.0);
             }
-            if s.query_grams.len() < self.grams.len() {
-                s.query_grams.resize(self.grams.len(), 0.0);
-            }
-            s.touched.clear();
             // 1. BM25.
             let max_bm25: f32 = q
                 .words
@@ -581,13 +608,7 @@ impl Kb {
                 .sum::<f32>()
                 .max(1e-6);
             for (id, _) in &q.words {
-                for (e, tf) in &self.bm25[*id as usize] {
-                    let slot = &mut s.entry[*e as usize];
-                    if *slot == [0.0; 3] {
-                        s.touched.push(*e);
-                    }
-                    slot[0] += self.bm25_term(*id, *tf, *e as usize) / max_bm25;
-                }
+                s.sums.add(0, &self.bm25, *id, |w| w / max_bm25);
             }
             // 2. and 3. Centroid cosines.
             for (k, (post, v)) in [
@@ -598,45 +619,37 @@ impl Kb {
             .enumerate()
             {
                 for (id, qw) in v.ids.iter().zip(&v.w) {
-                    for (e, w) in &post[*id as usize] {
-                        let slot = &mut s.entry[*e as usize];
-                        if *slot == [0.0; 3] {
-                            s.touched.push(*e);
-                        }
-                        slot[k + 1] += qw * w;
-                    }
+                    s.sums.add(k + 1, post, *id, |w| qw * w);
                 }
             }
             // 5. The discriminative model, as a probability over every entry.
             let (max_logit, denom) =
                 self.linear
                     .logits(&q.word_vec, &mut s.logit[..n], &mut s.logit_touched);
+            s.sums.finish();
             let mut scored: Vec<Scored> = s
-                .touched
-                .iter()
-                .map(|e| {
-                    let v = s.entry[*e as usize];
+                .sums
+                .touched()
+                .map(|(e, v)| {
                     let signals = [v[0].min(1.0), v[1], v[2], 0.0];
-                    let p = (s.logit[*e as usize] - max_logit).exp() / denom;
+                    let p = (s.logit[e as usize] - max_logit).exp() / denom;
                     let mut score = WEIGHTS[0] * signals[0]
                         + WEIGHTS[1] * signals[1]
                         + WEIGHTS[2] * signals[2]
                         + WEIGHTS[4] * p;
-                    if !q.lang.is_empty() && self.entries[*e as usize].lang == q.lang {
+                    if !q.lang.is_empty() && self.entries[e as usize].lang == q.lang {
                         score += LANG_BONUS;
                     }
                     Scored {
-                        entry: *e,
+                        entry: e,
                         score,
                         signals,
                         model: p,
-                        phrasing: self.first[*e as usize] as usize,
+                        phrasing: self.first[e as usize] as usize,
                     }
                 })
                 .collect();
-            for e in &s.touched {
-                s.entry[*e as usize] = [0.0; 3];
-            }
+            s.sums.clear();
             for e in &s.logit_touched {
                 s.logit[*e as usize] = 0.0;
             }
@@ -654,46 +667,31 @@ impl Kb {
             if scored.len() > RESCORE {
                 scored.select_nth_unstable_by(RESCORE - 1, by_score);
             }
-            for (id, w) in q.gram_vec.ids.iter().zip(&q.gram_vec.w) {
-                s.query_grams[*id as usize] = *w;
-            }
             for sc in scored.iter_mut().take(RESCORE) {
                 let e = sc.entry as usize;
-                let mut best = 0.0f32;
-                let mut second = 0.0f32;
-                for pi in self.first[e] as usize..self.first[e + 1] as usize {
-                    let (ids, ws) = self.phrasing_grams.row(pi);
-                    let d: f32 = ids
-                        .iter()
-                        .zip(ws)
-                        .map(|(i, w)| s.query_grams[*i as usize] * w)
-                        .sum();
-                    if d > best {
-                        second = best;
-                        (best, sc.phrasing) = (d, pi);
-                    } else if d > second {
-                        second = d;
-                    }
+                let (lo, hi) = (self.first[e] as usize, self.first[e + 1] as usize);
+                let near = self
+                    .entry_grams
+                    .nearest(e, &q.gram_vec, &mut s.dots, hi - lo);
+                if let Some(at) = near.at {
+                    sc.phrasing = lo + at;
                 }
                 // The mean of the two nearest phrasings (k-nearest neighbours with k = 2):
                 // one lucky phrasing counts less than two that agree.
-                let near = if self.first[e + 1] - self.first[e] > 1 {
-                    (best + second) / 2.0
+                let near = if hi - lo > 1 {
+                    (near.best + near.second) / 2.0
                 } else {
-                    best
+                    near.best
                 };
                 sc.signals[3] = near;
                 sc.score += WEIGHTS[3] * near;
             }
-            for id in &q.gram_vec.ids {
-                s.query_grams[*id as usize] = 0.0;
-            }
             scored.sort_by(by_score);
-            self.hits(&q, &scored, limit)
+            self.hits(&q, &scored, limit, opts.explain)
         })
     }
 
-    fn hits(&self, q: &Query, scored: &[Scored], limit: usize) -> Vec<Hit> {
+    fn hits(&self, q: &Query, scored: &[Scored], limit: usize, explain: bool) -> Vec<Hit> {
         let other_best = |i: usize| {
             let id = &self.entries[scored[i].entry as usize].id;
             scored
@@ -708,16 +706,12 @@ impl Kb {
             let e = sc.entry;
             let raw = sc.score + MARGIN_WEIGHT * (sc.score - other_best(i));
             let entry = &self.entries[e as usize];
-            let mut t: Vec<(String, f32)> = q
-                .words
+            let words = if explain { &q.words[..] } else { &[] };
+            let mut t: Vec<(String, f32)> = words
                 .iter()
                 .filter_map(|(id, _)| {
-                    let post = &self.bm25[*id as usize];
-                    let j = post.binary_search_by_key(&e, |p| p.0).ok()?;
-                    Some((
-                        self.term_names[*id as usize].clone(),
-                        self.bm25_term(*id, post[j].1, e as usize),
-                    ))
+                    let w = self.bm25.weight(*id, e)?;
+                    Some((self.term_names[*id as usize].clone(), w))
                 })
                 .collect();
             t.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

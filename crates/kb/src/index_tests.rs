@@ -160,6 +160,7 @@ fn confidence_is_calibrated_and_unrelated_text_scores_low() {
         &SearchOptions {
             limit: 10,
             lang: None,
+            explain: false,
         },
     ) {
         assert!((0.0..=1.0).contains(&h.confidence));
@@ -177,6 +178,7 @@ fn the_preferred_language_is_honoured_and_limits_hold() {
         &SearchOptions {
             limit: 2,
             lang: Some("en".into()),
+            explain: false,
         },
     );
     assert!(hits.len() <= 2);

@@ -102,12 +102,17 @@ pub struct SearchOptions {
     pub limit: usize,
     /// The customer's language, when known: entries in it win near-ties.
     pub lang: Option<String>,
+    /// List, per hit, the query terms that counted ([`Explanation::terms`], empty
+    /// otherwise): for showing why an entry matched, not for deciding (it is about an
+    /// eighth of a search's work).
+    pub explain: bool,
 }
 
 /// Why an entry matched.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Explanation {
-    /// The query terms that counted for this entry, with their weight.
+    /// The query terms that counted for this entry, with their weight (only when the search
+    /// asked for them: [`SearchOptions::explain`]).
     pub terms: Vec<(String, f32)>,
     /// Query words corrected to a knowledge-base word (typo, correction).
     pub corrected: Vec<(String, String)>,

@@ -11,6 +11,7 @@
 //! a query term never reaches has a logit of 0. Training on 15,000 phrasings takes about half
 //! a second (fewer passes for a larger knowledge base).
 
+use super::lists::Lists;
 use super::sparse::{Postings, Sparse};
 
 /// The most passes over the phrasings (a small knowledge base gets this many).
@@ -29,7 +30,7 @@ const MAX_CELLS: usize = 40_000_000;
 /// The trained weights as postings.
 #[derive(Debug, Default)]
 pub(super) struct Linear {
-    pub(super) post: Postings,
+    pub(super) post: Lists,
     /// Whether there was anything to learn (two entries or more, not too large).
     trained: bool,
 }
@@ -55,7 +56,7 @@ impl Linear {
         let c = n_entries;
         if c < 2 || rows.is_empty() || n_terms.saturating_mul(c) > MAX_CELLS {
             return Linear {
-                post: vec![Vec::new(); n_terms],
+                post: Lists::new(vec![Vec::new(); n_terms], n_entries),
                 trained: false,
             };
         }
@@ -100,7 +101,7 @@ impl Linear {
         }
         let max = w.iter().fold(0.0f32, |a, b| a.max(b.abs()));
         let cut = max * PRUNE;
-        let post = (0..n_terms)
+        let post: Postings = (0..n_terms)
             .map(|t| {
                 w[t * c..(t + 1) * c]
                     .iter()
@@ -111,7 +112,7 @@ impl Linear {
             })
             .collect();
         Linear {
-            post,
+            post: Lists::new(post, n_entries),
             trained: true,
         }
     }
@@ -131,8 +132,26 @@ impl Linear {
         if !self.trained {
             return (0.0, f32::INFINITY);
         }
+        if Lists::scans(logit.len()) {
+            // A small knowledge base: every slot is summed, then scanned; an entry at exactly
+            // 0 counts as untouched, which gives it the same exp(0 - max) in the sum.
+            for (t, x) in q.ids.iter().zip(&q.w) {
+                self.post.add_scanned(*t, logit, |w| x * w);
+            }
+            let m = logit.iter().copied().fold(0.0f32, f32::max);
+            let (mut sum, mut zeros) = (0.0f32, 0usize);
+            for (e, l) in logit.iter().enumerate() {
+                if *l == 0.0 {
+                    zeros += 1;
+                } else {
+                    sum += (l - m).exp();
+                    touched.push(e as u32);
+                }
+            }
+            return (m, sum + zeros as f32 * (-m).exp());
+        }
         for (t, x) in q.ids.iter().zip(&q.w) {
-            for (e, wt) in &self.post[*t as usize] {
+            for (e, wt) in self.post.sparse(*t) {
                 let slot = &mut logit[*e as usize];
                 if *slot == 0.0 {
                     touched.push(*e);

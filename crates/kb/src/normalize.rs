@@ -9,9 +9,17 @@ use unicode_normalization::char::is_combining_mark;
 /// Folds text: NFKD, combining marks dropped (`sąskaita` → `saskaita`, `tšau` → `tsau`),
 /// lowercase, apostrophes dropped, every other run of non-alphanumerics one space.
 pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        // The same rules without decomposition, which ASCII never needs (most questions).
+        return fold_chars(text.chars(), text.len());
+    }
+    fold_chars(text.nfkd().filter(|c| !is_combining_mark(*c)), text.len())
+}
+
+fn fold_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut space = true;
-    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
+    for c in chars {
         if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
             space = false;
@@ -252,6 +260,17 @@ mod tests {
         );
         assert_eq!(fold("Didn't   arrive!!"), "didnt arrive");
         assert_eq!(fold("ＦＵＬＬ width"), "full width");
+    }
+
+    #[test]
+    fn ascii_is_folded_as_by_the_general_rules() {
+        let all: String = (0u8..128).map(char::from).collect();
+        let mut texts = vec![all.clone(), all.chars().rev().collect()];
+        texts.extend(all.chars().map(|c| format!(" a{c}B {c}{c}9 ")));
+        for t in texts {
+            let general = fold_chars(t.nfkd().filter(|c| !is_combining_mark(*c)), 0);
+            assert_eq!(fold(&t), general, "{t:?}");
+        }
     }
 
     #[test]

@@ -23,8 +23,9 @@ const BUILTIN: &[(&str, &str)] = &[
 /// Synonym sets, per language.
 #[derive(Clone, Debug, Default)]
 pub struct Synonyms {
-    /// (language, stem) → the sets it is in.
-    sets_of: HashMap<(String, String), Vec<u32>>,
+    /// Language → stem → the sets it is in (nested, so a lookup by `&str` allocates
+    /// nothing).
+    sets_of: HashMap<String, HashMap<String, Vec<u32>>>,
     sets: u32,
     /// Each set's label: its first word and number (`parcel#0`).
     labels: Vec<String>,
@@ -114,7 +115,9 @@ impl Synonyms {
         self.labels.push(format!("{}#{id}", stems[0]));
         for s in stems {
             self.sets_of
-                .entry((lang.to_owned(), s))
+                .entry(lang.to_owned())
+                .or_default()
+                .entry(s)
                 .or_default()
                 .push(id);
         }
@@ -192,7 +195,8 @@ impl Synonyms {
             lang
         };
         self.sets_of
-            .get(&(lang.to_owned(), stem.to_owned()))
+            .get(lang)
+            .and_then(|m| m.get(stem))
             .map_or(&[], Vec::as_slice)
     }
 }

@@ -36,6 +36,7 @@ impl Engine {
             &SearchOptions {
                 limit: (m.suggestions * 3).max(5),
                 lang: Some(lang.to_owned()),
+                explain: false,
             },
         );
         Prepared {
