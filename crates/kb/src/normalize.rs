@@ -166,7 +166,30 @@ pub fn stem(word: &str, lang: &str) -> String {
     {
         out = &out[..i];
     }
-    out.to_owned()
+    if matches!(lang, "lt" | "et") {
+        return out.to_owned();
+    }
+    english_tail(out)
+}
+
+/// Joins the English forms one stripped ending leaves apart, as the first step of Porter's
+/// stemmer does: a final `e` goes (`improve` = `improv`ing, `charge` = `charg`es), a final
+/// `y` becomes `i` (`delivery` = `deliveri`es, `apply` = `appli`ed) and a final doubled
+/// consonant is single (`transferr`ed = `transfer`, `cancell`ed = `cancel`), each only
+/// when four letters stay.
+fn english_tail(stem: &str) -> String {
+    let b = stem.as_bytes();
+    let n = b.len();
+    if n <= 4 || !stem.is_ascii() {
+        return stem.to_owned();
+    }
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u');
+    match b[n - 1] {
+        b'e' => stem[..n - 1].to_owned(),
+        b'y' => format!("{}i", &stem[..n - 1]),
+        c if c == b[n - 2] && !vowel(c) && c.is_ascii_alphabetic() => stem[..n - 1].to_owned(),
+        _ => stem.to_owned(),
+    }
 }
 
 /// The matching terms of a text: every folded word, stemmed by the rules of `lang`. Stop
@@ -277,7 +300,7 @@ mod tests {
     fn terms_keep_every_word_stemmed() {
         assert_eq!(
             terms("Where is my order?", "en"),
-            vec!["where", "is", "my", "order"]
+            vec!["wher", "is", "my", "order"]
         );
         assert_eq!(
             terms("Kur mano užsakymas?", "lt"),
@@ -304,6 +327,23 @@ mod tests {
         assert_eq!(stem("refunds", "en"), "refund");
         assert_eq!(stem("tracking", "en"), "track");
         assert_eq!(stem("4471", "en"), "4471");
+        // A final e, y or doubled consonant does not keep forms apart.
+        for (a, b) in [
+            ("improve", "improving"),
+            ("charge", "charges"),
+            ("delivery", "deliveries"),
+            ("apply", "applied"),
+            ("transfer", "transferred"),
+            ("cancel", "cancelled"),
+            ("install", "installing"),
+        ] {
+            assert_eq!(stem(a, "en"), stem(b, "en"), "{a} / {b}");
+        }
+        // Short words stay whole; other languages keep their own rules.
+        assert_eq!(stem("fill", "en"), stem("filled", "en"));
+        assert_eq!(stem("rate", "en"), "rate");
+        assert_eq!(stem("arve", "et"), "arve");
+        assert_eq!(stem("sutrikimas", "lt"), "sutrik");
     }
 
     #[test]
