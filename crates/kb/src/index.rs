@@ -112,7 +112,7 @@ pub struct Kb {
     gram_idf: Vec<f32>,
     max_gram_idf: f32,
     gram_centroid: lists::Lists,
-    phrasing_grams: Rows,
+    /// Each entry's phrasing n-gram vectors, by gram (the nearest-phrasing signal).
     entry_grams: nearest::EntryGrams,
     // Typo correction and language detection.
     vocab_by_trigram: Map<String, Vec<u32>>,
@@ -340,7 +340,8 @@ impl Kb {
         let mut doc_len = vec![0.0f32; entries.len()];
         let mut word_c: Vec<Map<u32, f32>> = vec![Map::default(); entries.len()];
         let mut gram_c: Vec<Map<u32, f32>> = vec![Map::default(); entries.len()];
-        let mut phrasing_grams = Rows::default();
+        let mut phrasing_grams =
+            Rows::with_capacity(texts.len(), p_grams.iter().map(Vec::len).sum());
         let mut word_rows: Vec<Sparse> = Vec::with_capacity(texts.len());
         for ei in 0..entries.len() {
             let mut tf: Map<u32, f32> = Map::default();
@@ -387,6 +388,7 @@ impl Kb {
         let gram_centroid =
             lists::Lists::new(centroid_postings(gram_c, grams.len()), entries.len());
         let entry_grams = nearest::EntryGrams::build(&phrasing_grams, &first);
+        drop(phrasing_grams);
 
         let mut vocab_by_trigram: Map<String, Vec<u32>> = Map::default();
         for (id, t) in term_names.iter().enumerate() {
@@ -414,7 +416,6 @@ impl Kb {
             gram_idf,
             max_gram_idf,
             gram_centroid,
-            phrasing_grams,
             entry_grams,
             vocab_by_trigram,
             lang_words,
@@ -453,7 +454,6 @@ impl Kb {
             + self.linear.post.bytes()
             + self.word_centroid.bytes()
             + self.gram_centroid.bytes()
-            + self.phrasing_grams.bytes()
             + self.entry_grams.bytes()
             + strings(&self.texts)
             + strings(&self.term_names) * 2

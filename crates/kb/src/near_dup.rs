@@ -30,6 +30,7 @@
 //!   pair that reaches the threshold so is scored once more by the plain dot product in gram
 //!   order, so a pair's similarity never depends on the threshold asked.
 
+use super::sparse::Rows;
 use super::{Kb, Map};
 use crate::NearDuplicate;
 
@@ -117,7 +118,9 @@ impl Kb {
             .iter()
             .map(|e| lang_of[*e as usize])
             .collect();
-        let (cut, max_w) = self.cuts(min_similarity);
+        // The phrasing rows, turned back from the matcher's per-entry index for this search.
+        let rows = self.entry_grams.rows(&self.first);
+        let (cut, max_w) = self.cuts(&rows, min_similarity);
         let mut slot: Vec<Slot> = vec![EMPTY; n];
         // Room for every phrasing once, and one more: a candidate is written before it is
         // known to be new.
@@ -147,7 +150,7 @@ impl Kb {
             }
             at += hi - lo;
             for (pi, cut_at) in cut.iter().enumerate().take(hi).skip(lo) {
-                let (ids, ws) = self.phrasing_grams.row(pi);
+                let (ids, ws) = rows.row(pi);
                 rest_norms(ws, &mut norms);
                 let mut nc = 0usize;
                 for k in (*cut_at as usize..ids.len()).rev() {
@@ -179,12 +182,12 @@ impl Kb {
                         continue;
                     }
                     // The shared grams not counted yet are the candidate's more frequent ones.
-                    let (yi, yw) = self.phrasing_grams.row(j);
+                    let (yi, yw) = rows.row(j);
                     let p = s.pos as usize;
                     if !reaches(&dense, &yi[..p], &yw[..p], &s, t) {
                         continue;
                     }
-                    let sim = self.phrasing_dot(j, pi);
+                    let sim = Self::phrasing_dot(&rows, j, pi);
                     if sim >= min_similarity {
                         total += 1;
                         found.push((sim, j as u32, pi as u32));
@@ -203,7 +206,7 @@ impl Kb {
                 }
             }
             for (pi, cut_at) in cut.iter().enumerate().take(hi).skip(lo) {
-                let (ids, ws) = self.phrasing_grams.row(pi);
+                let (ids, ws) = rows.row(pi);
                 rest_norms(ws, &mut norms);
                 for k in *cut_at as usize..ids.len() {
                     index[ids[k] as usize].push(Posting {
@@ -241,7 +244,7 @@ impl Kb {
 
     /// Where each phrasing's prefix at `min_similarity` starts in its row, and the largest
     /// weight of each gram in any phrasing.
-    fn cuts(&self, min_similarity: f32) -> (Vec<u32>, Vec<f32>) {
+    fn cuts(&self, rows: &Rows, min_similarity: f32) -> (Vec<u32>, Vec<f32>) {
         let n = self.texts.len();
         let (t, t2) = if min_similarity > 0.0 {
             (min_similarity - EPS, min_similarity * min_similarity - EPS)
@@ -252,7 +255,7 @@ impl Kb {
         // tighter than its norm.
         let mut max_w = vec![0.0f32; self.gram_idf.len()];
         for pi in 0..n {
-            let (ids, ws) = self.phrasing_grams.row(pi);
+            let (ids, ws) = rows.row(pi);
             for (id, w) in ids.iter().zip(ws) {
                 let m = &mut max_w[*id as usize];
                 *m = m.max(*w);
@@ -263,7 +266,7 @@ impl Kb {
         let mut norms = Vec::new();
         let cut = (0..n)
             .map(|pi| {
-                let (ids, ws) = self.phrasing_grams.row(pi);
+                let (ids, ws) = rows.row(pi);
                 rest_norms(ws, &mut norms);
                 let mut ap: f32 = ids
                     .iter()
@@ -282,9 +285,9 @@ impl Kb {
     }
 
     /// Cosine of two phrasings' character n-gram vectors (unit vectors sorted by gram id).
-    fn phrasing_dot(&self, a: usize, b: usize) -> f32 {
-        let (ia, wa) = self.phrasing_grams.row(a);
-        let (ib, wb) = self.phrasing_grams.row(b);
+    fn phrasing_dot(rows: &Rows, a: usize, b: usize) -> f32 {
+        let (ia, wa) = rows.row(a);
+        let (ib, wb) = rows.row(b);
         let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
         while i < ia.len() && j < ib.len() {
             match ia[i].cmp(&ib[j]) {

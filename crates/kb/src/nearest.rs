@@ -5,7 +5,8 @@
 //! On the full clinc150 knowledge base (100 phrasings per entry, about 100 grams each) the
 //! row-by-row dot products of the four re-scored entries were 40% of a query's work; the
 //! shared grams are a small part of them. The dot products are bit for bit those of the rows:
-//! both add the shared grams' products in ascending gram order.
+//! both add the shared grams' products in ascending gram order. The rows themselves are not
+//! kept: [`EntryGrams::rows`] turns them back for the near-duplicate check of `kb check`.
 
 use super::sparse::{Rows, Sparse};
 
@@ -38,6 +39,7 @@ impl EntryGrams {
         let mut out = EntryGrams {
             start: vec![0],
             off: vec![0],
+            post: Vec::with_capacity(rows.cells()),
             ..EntryGrams::default()
         };
         let mut cells: Vec<(u32, u32, f32)> = Vec::new();
@@ -47,8 +49,8 @@ impl EntryGrams {
                 let (ids, ws) = rows.row(pi as usize);
                 cells.extend(ids.iter().zip(ws).map(|(id, w)| (*id, local as u32, *w)));
             }
-            // Stable by gram, so each gram's phrasings stay in order.
-            cells.sort_by_key(|c| c.0);
+            // By gram, each gram's phrasings in order (in place: an entry may have 100,000).
+            cells.sort_unstable_by_key(|c| (c.0, c.1));
             for (k, (id, local, w)) in cells.iter().enumerate() {
                 if k == 0 || cells[k - 1].0 != *id {
                     if k > 0 {
@@ -63,6 +65,8 @@ impl EntryGrams {
             }
             out.start.push(out.grams.len() as u32);
         }
+        out.grams.shrink_to_fit();
+        out.off.shrink_to_fit();
         out
     }
 
@@ -108,6 +112,30 @@ impl EntryGrams {
             }
         }
         best
+    }
+
+    /// The phrasing rows the index was built from (each sorted by gram id), for the
+    /// phrasings `first[0]..first[last]`.
+    pub(super) fn rows(&self, first: &[u32]) -> Rows {
+        let mut cells: Vec<Vec<(u32, f32)>> = Vec::new();
+        let n = first.last().map_or(0, |l| *l as usize);
+        let mut rows = Rows::with_capacity(n, self.post.len());
+        for (e, ends) in first.windows(2).enumerate() {
+            cells.clear();
+            cells.resize((ends[1] - ends[0]) as usize, Vec::new());
+            for k in self.start[e] as usize..self.start[e + 1] as usize {
+                for (local, w) in &self.post[self.off[k] as usize..self.off[k + 1] as usize] {
+                    cells[*local as usize].push((self.grams[k], *w));
+                }
+            }
+            for c in &cells {
+                rows.push(&Sparse {
+                    ids: c.iter().map(|x| x.0).collect(),
+                    w: c.iter().map(|x| x.1).collect(),
+                });
+            }
+        }
+        rows
     }
 
     /// Approximate heap memory in bytes.
@@ -163,6 +191,10 @@ mod tests {
         }
         let first = [0u32, 3, 4, 6];
         let idx = EntryGrams::build(&rows, &first);
+        let back = idx.rows(&first);
+        for pi in 0..phrasings.len() {
+            assert_eq!(back.row(pi), rows.row(pi), "phrasing {pi} turned back");
+        }
         let mut dots = Vec::new();
         for q in [
             sparse(&[(2, 0.6), (7, 0.8)]),

@@ -37,6 +37,22 @@ pub(super) struct Rows {
 }
 
 impl Rows {
+    /// Room for `rows` rows of `cells` weights in all.
+    pub(super) fn with_capacity(rows: usize, cells: usize) -> Rows {
+        let mut off = Vec::with_capacity(rows + 1);
+        off.push(0);
+        Rows {
+            off,
+            ids: Vec::with_capacity(cells),
+            w: Vec::with_capacity(cells),
+        }
+    }
+
+    /// The number of weights in all rows.
+    pub(super) fn cells(&self) -> usize {
+        self.ids.len()
+    }
+
     pub(super) fn push(&mut self, v: &Sparse) {
         if self.off.is_empty() {
             self.off.push(0);
@@ -49,10 +65,6 @@ impl Rows {
     pub(super) fn row(&self, i: usize) -> (&[u32], &[f32]) {
         let (a, b) = (self.off[i] as usize, self.off[i + 1] as usize);
         (&self.ids[a..b], &self.w[a..b])
-    }
-
-    pub(super) fn bytes(&self) -> usize {
-        (self.off.capacity() + self.ids.capacity() + self.w.capacity()) * 4
     }
 }
 
