@@ -7,7 +7,8 @@
 //! a 100k knowledge base has about 960 entries, as a large deployment would. The queries are
 //! the tuning questions of both sets, in-scope and out-of-scope.
 //!
-//! Besides criterion's figures, each size prints the per-query p50/p99 over all queries, the
+//! Besides criterion's figures, each size prints the per-query p50/p99 over all queries (each
+//! the fastest of three passes after a warm-up pass, as the `latency` example measures), the
 //! build time and the index's memory, and the naive matcher's mean per query.
 
 use std::hint::black_box;
@@ -111,15 +112,18 @@ fn bench(c: &mut Criterion) {
         let t = Instant::now();
         let kb = Kb::from_entries(entries.clone()).expect("valid entries");
         let build = t.elapsed();
-        // Per-query latency over every query, single thread.
-        let mut lat: Vec<f64> = queries
-            .iter()
-            .map(|q| {
+        // Per-query latency over every query, single thread: one pass to warm the caches,
+        // then the fastest of three (what the code costs, not what else the machine did).
+        let mut lat = vec![f64::MAX; queries.len()];
+        for round in 0..4 {
+            for (q, best) in queries.iter().zip(&mut lat) {
                 let t = Instant::now();
                 black_box(kb.search(q, &opts));
-                t.elapsed().as_secs_f64() * 1e6
-            })
-            .collect();
+                if round > 0 {
+                    *best = best.min(t.elapsed().as_secs_f64() * 1e6);
+                }
+            }
+        }
         lat.sort_by(f64::total_cmp);
         let phr: Vec<(String, String)> = entries
             .iter()
