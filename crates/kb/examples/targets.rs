@@ -21,7 +21,7 @@ fn f(v: Option<f64>) -> String {
 fn line(name: &str, r: &EvalReport) {
     let o = &r.outcomes;
     println!(
-        "{name:<28} closed {} auroc {} | right {} wrong {} sugg+ {} sugg- {} hand {} esc {} | oos ans {} sugg {} hand {} esc {} | p99 {:.0}µs",
+        "{name:<28} closed {} auroc {} | right {} wrong {} sugg+ {} sugg- {} hand {} esc {} | oos ans {} sugg {} hand {} esc {} | p99 {:.0}µs intent p99 {:.0}µs",
         f(r.closed_set_accuracy),
         f(r.auroc),
         f(o.answered_right),
@@ -34,7 +34,8 @@ fn line(name: &str, r: &EvalReport) {
         f(o.oos_suggested),
         f(o.oos_handoff),
         f(o.oos_escalated),
-        r.p99_us
+        r.p99_us,
+        r.intent_p99_us
     );
 }
 

@@ -198,7 +198,12 @@ pub struct Intents {
 pub const DEFAULT_THRESHOLD: f32 = 0.62;
 
 fn words(text: &str, lang: &str) -> Vec<Word> {
-    fold(text)
+    words_folded(&fold(text), lang)
+}
+
+/// [`words`] of an already folded text.
+fn words_folded(folded: &str, lang: &str) -> Vec<Word> {
+    folded
         .split_whitespace()
         .map(|w| Word {
             folded: w.to_owned(),
@@ -220,6 +225,33 @@ fn word_match(m: &Word, p: &Word) -> f32 {
     typo_match(m, p)
 }
 
+/// Whether `a` has more than `k` letters `b` lacks or `b` more than `k` that `a` lacks
+/// (counted with repeats): then their Damerau-Levenshtein distance is over `k`, since each
+/// insertion, deletion or substitution changes each of the two counts by at most one and a
+/// transposition neither. A cheap test that spares most candidates the distance itself;
+/// non-ASCII words always pass it.
+fn letters_differ_by_more(a: &str, b: &str, k: usize) -> bool {
+    if !a.is_ascii() || !b.is_ascii() {
+        return false;
+    }
+    let mut count = [0i8; 128];
+    for c in a.bytes() {
+        count[c as usize] = count[c as usize].saturating_add(1);
+    }
+    for c in b.bytes() {
+        count[c as usize] = count[c as usize].saturating_sub(1);
+    }
+    // A surplus can only sit on a letter of `a`, a shortfall on one of `b`.
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for c in a.bytes() {
+        more += std::mem::take(&mut count[c as usize]).max(0) as usize;
+    }
+    for c in b.bytes() {
+        fewer += std::mem::take(&mut count[c as usize]).min(0).unsigned_abs() as usize;
+    }
+    more > k || fewer > k
+}
+
 /// The typo part of [`word_match`].
 fn typo_match(m: &Word, p: &Word) -> f32 {
     let (a, b) = (m.chars, p.chars);
@@ -227,6 +259,9 @@ fn typo_match(m: &Word, p: &Word) -> f32 {
         return 0.0;
     }
     let allowed = if a.min(b) >= 8 { 2 } else { 1 };
+    if letters_differ_by_more(&m.folded, &p.folded, allowed) {
+        return 0.0;
+    }
     if strsim::damerau_levenshtein(&m.folded, &p.folded) <= allowed {
         0.9
     } else {
@@ -480,6 +515,15 @@ impl Intents {
         text: &str,
         lang: Option<&str>,
     ) -> Vec<(String, &'static str, f32, String)> {
+        self.scores_folded(&fold(text), lang)
+    }
+
+    /// [`Intents::scores`] of an already folded text.
+    fn scores_folded(
+        &self,
+        folded: &str,
+        lang: Option<&str>,
+    ) -> Vec<(String, &'static str, f32, String)> {
         let mut langs: Vec<&LangIndex> = self.index.iter().collect();
         langs.sort_by(|a, b| a.lang.cmp(&b.lang));
         // The customer's language first, so it wins ties.
@@ -492,7 +536,7 @@ impl Intents {
         let mut found = Vec::new();
         for li in langs {
             let l = li.lang.as_str();
-            let msg = words(text, l);
+            let msg = words_folded(folded, l);
             if msg.is_empty() {
                 return out;
             }
@@ -587,7 +631,7 @@ impl Intents {
         }) {
             return None;
         }
-        let scores = self.scores(text, lang);
+        let scores = self.scores_folded(&folded, lang);
         let other = scores
             .iter()
             .filter(|s| s.1 == "other")
@@ -617,6 +661,49 @@ impl Intents {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_letter_count_test_never_rejects_a_close_word() {
+        let words = [
+            "human",
+            "humna",
+            "hunam",
+            "humans",
+            "huma",
+            "agent",
+            "agnet",
+            "aegnt",
+            "agents",
+            "operator",
+            "oparetor",
+            "opreator",
+            "operatro",
+            "representative",
+            "reprsentative",
+            "darbuotoju",
+            "darbuotoja",
+            "darbuotjou",
+            "klienditeenindajat",
+            "klienditenindajat",
+            "aaab",
+            "abbb",
+            "abab",
+            "baba",
+        ];
+        for a in words {
+            for b in words {
+                let d = strsim::damerau_levenshtein(a, b);
+                for k in 0..3 {
+                    if letters_differ_by_more(a, b, k) {
+                        assert!(d > k, "{a} / {b}: distance {d} rejected at {k}");
+                    }
+                }
+            }
+        }
+        // It does reject far words, and lets non-ASCII ones through.
+        assert!(letters_differ_by_more("human", "agent", 1));
+        assert!(!letters_differ_by_more("žmogus", "agent", 1));
+    }
 
     #[test]
     fn builtin_lists_are_large_enough_in_every_language() {

@@ -1,7 +1,8 @@
 //! Normalisation for matching: folding (NFKD, marks dropped, case folded), light suffix
 //! stripping per language (en, lt, et), typo-candidate trigrams, and language detection (from
 //! letters, stop words and the knowledge base's own words).
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -112,18 +113,24 @@ pub fn is_filler(word: &str) -> bool {
 /// Whether a folded word is a function word of `lang` (stop words, greetings, "please"),
 /// which carries less meaning than a content word. Negations are never function words.
 pub fn is_function_word(word: &str, lang: &str) -> bool {
-    if NEGATIONS.contains(&word) {
-        return false;
-    }
-    if FILLERS.contains(&word) {
-        return true;
-    }
-    let list = match lang {
-        "lt" => LT_STOP,
-        "et" => ET_STOP,
-        _ => EN_STOP,
+    // Per language: the stop words and fillers, less the negations (asked for every word of
+    // every message, so a hash set rather than a scan of the lists).
+    static SETS: OnceLock<[HashSet<&'static str>; 3]> = OnceLock::new();
+    let sets = SETS.get_or_init(|| {
+        [EN_STOP, LT_STOP, ET_STOP].map(|stop| {
+            stop.iter()
+                .chain(FILLERS)
+                .copied()
+                .filter(|w| !NEGATIONS.contains(w))
+                .collect()
+        })
+    });
+    let i = match lang {
+        "lt" => 1,
+        "et" => 2,
+        _ => 0,
     };
-    list.contains(&word)
+    sets[i].contains(word)
 }
 
 const LT_END: &[&str] = &[
