@@ -47,7 +47,7 @@ mod nearest;
 #[path = "lists.rs"]
 mod lists;
 
-use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, counts, idf_smooth};
+use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, counts, idf_smooth, runs};
 
 use crate::normalize::{self, fold};
 use crate::synonyms::Synonyms;
@@ -523,12 +523,11 @@ impl Kb {
         }
         let (stems, corrected) = self.correct(stems);
         let mut unknown = 0.0;
-        let mut word_counts: Map<u32, f32> =
-            Map::with_capacity_and_hasher(stems.len() * 3, Default::default());
+        let mut word_ids: Vec<u32> = Vec::with_capacity(stems.len() * 3);
         let mut unknown_counts: Map<String, f32> = Map::default();
         // The terms of `with_bigrams`, looked up without building a string for each.
         let mut count = |t: &str| match self.terms.get(t) {
-            Some(id) => *word_counts.entry(*id).or_insert(0.0) += 1.0,
+            Some(id) => word_ids.push(*id),
             None => *unknown_counts.entry(t.to_owned()).or_insert(0.0) += 1.0,
         };
         let mut buf = String::new();
@@ -555,28 +554,26 @@ impl Kb {
         for c in uc {
             unknown += ((1.0 + c.ln()) * self.max_word_idf).powi(2);
         }
-        let mut words: Vec<(u32, f32)> = word_counts.iter().map(|(k, v)| (*k, *v)).collect();
-        words.sort_unstable_by_key(|w| w.0);
-        let word_vec = Sparse::from_counts(word_counts, &self.word_idf, unknown);
+        let words = runs(&mut word_ids);
+        let word_vec = Sparse::from_sorted_counts(&words, &self.word_idf, unknown);
         let mut keys = Vec::new();
         let written: Vec<String> = folded.split_whitespace().map(str::to_owned).collect();
         gram_keys(&written, &mut keys);
-        let mut gram_counts: Map<u32, f32> =
-            Map::with_capacity_and_hasher(keys.len(), Default::default());
-        let mut unknown_grams: Map<u64, f32> = Map::default();
+        let mut gram_ids: Vec<u32> = Vec::with_capacity(keys.len());
+        let mut unknown_grams: Vec<u64> = Vec::new();
         for k in keys {
             match self.grams.get(&k) {
-                Some(id) => *gram_counts.entry(*id).or_insert(0.0) += 1.0,
-                None => *unknown_grams.entry(k).or_insert(0.0) += 1.0,
+                Some(id) => gram_ids.push(*id),
+                None => unknown_grams.push(k),
             }
         }
-        let mut ug: Vec<f32> = unknown_grams.into_values().collect();
+        let mut ug: Vec<f32> = runs(&mut unknown_grams).into_iter().map(|r| r.1).collect();
         ug.sort_by(f32::total_cmp);
         let unknown_g: f32 = ug
             .iter()
             .map(|c| ((1.0 + c.ln()) * self.max_gram_idf).powi(2))
             .sum();
-        let gram_vec = Sparse::from_counts(gram_counts, &self.gram_idf, unknown_g);
+        let gram_vec = Sparse::from_sorted_counts(&runs(&mut gram_ids), &self.gram_idf, unknown_g);
         Some(Query {
             lang,
             corrected,

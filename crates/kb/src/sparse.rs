@@ -13,11 +13,17 @@ impl Sparse {
     /// Builds a unit vector from raw counts, weighing each id by `1 + ln tf` times its idf;
     /// `unknown` adds that much squared weight to the norm (query terms the index lacks).
     pub(super) fn from_counts(counts: Map<u32, f32>, idf: &[f32], unknown: f32) -> Sparse {
-        let mut v: Vec<(u32, f32)> = counts
-            .into_iter()
-            .map(|(id, tf)| (id, (1.0 + tf.ln()) * idf[id as usize]))
-            .collect();
+        let mut v: Vec<(u32, f32)> = counts.into_iter().collect();
         v.sort_unstable_by_key(|x| x.0);
+        Sparse::from_sorted_counts(&v, idf, unknown)
+    }
+
+    /// [`Sparse::from_counts`] of (id, count) pairs already sorted by id.
+    pub(super) fn from_sorted_counts(counts: &[(u32, f32)], idf: &[f32], unknown: f32) -> Sparse {
+        let v: Vec<(u32, f32)> = counts
+            .iter()
+            .map(|(id, tf)| (*id, (1.0 + tf.ln()) * idf[*id as usize]))
+            .collect();
         let norm = (v.iter().map(|x| x.1 * x.1).sum::<f32>() + unknown)
             .sqrt()
             .max(1e-9);
@@ -70,6 +76,19 @@ impl Rows {
 
 /// Postings: for each term, the (entry, weight) pairs, sorted by entry.
 pub(super) type Postings = Vec<Vec<(u32, f32)>>;
+
+/// Sorts `ids` and counts each: (id, count) by id, no hashing.
+pub(super) fn runs<T: Ord + Copy>(ids: &mut [T]) -> Vec<(T, f32)> {
+    ids.sort_unstable();
+    let mut out: Vec<(T, f32)> = Vec::new();
+    for id in ids.iter() {
+        match out.last_mut() {
+            Some((last, c)) if last == id => *c += 1.0,
+            _ => out.push((*id, 1.0)),
+        }
+    }
+    out
+}
 
 pub(super) fn counts<I: IntoIterator<Item = u32>>(ids: I) -> Map<u32, f32> {
     let mut m = Map::default();
