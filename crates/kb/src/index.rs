@@ -20,7 +20,9 @@
 //! Query terms the knowledge base has never seen count in the query's norm with the highest
 //! weight, so a question about something else scores low: that is what lets the confidence
 //! separate "answer" from "escalate". Candidates come from inverted indexes only; the work per
-//! query grows with the entries sharing a query term, never with a scan of every phrasing.
+//! query grows with the entries sharing a query term, never with a scan of every phrasing
+//! (`lists.rs` holds the summed signals' lists and per-query sums, `nearest.rs` the
+//! nearest-phrasing signal's per-entry index).
 //!
 //! The confidence is a logistic function of the fused score plus half its margin to the best
 //! entry with another id, so a close runner-up lowers it.
@@ -311,9 +313,8 @@ impl Kb {
                 gram_df[*id as usize] += 1.0;
             }
         }
-        // Number the grams by falling frequency, so the grams most phrasings share sit
-        // together at the front of the per-query dense array the nearest-phrasing signal
-        // reads: far fewer cache misses.
+        // Number the grams by falling frequency: the near-duplicate check relies on a row's
+        // rarest grams coming last, and the grams most phrasings share sit together.
         let mut by_df: Vec<u32> = (0..gram_df.len() as u32).collect();
         by_df.sort_by(|a, b| {
             gram_df[*b as usize]
