@@ -49,6 +49,9 @@ mod nearest;
 #[path = "lists.rs"]
 mod lists;
 
+#[path = "typos.rs"]
+mod typos;
+
 use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, counts, idf_smooth, runs};
 
 use crate::normalize::{self, fold};
@@ -117,7 +120,7 @@ pub struct Kb {
     /// Each entry's phrasing n-gram vectors, by gram (the nearest-phrasing signal).
     entry_grams: nearest::EntryGrams,
     // Typo correction and language detection.
-    vocab_by_trigram: Map<String, Vec<u32>>,
+    typos: typos::Typos,
     lang_words: HashMap<String, HashMap<String, f32>>,
     synonyms: Synonyms,
     linear: linear::Linear,
@@ -391,14 +394,7 @@ impl Kb {
         let entry_grams = nearest::EntryGrams::build(&phrasing_grams, &first);
         drop(phrasing_grams);
 
-        let mut vocab_by_trigram: Map<String, Vec<u32>> = Map::default();
-        for (id, t) in term_names.iter().enumerate() {
-            if !t.contains(' ') && !t.starts_with('~') && t.chars().count() >= 4 {
-                for g in normalize::trigrams(t) {
-                    vocab_by_trigram.entry(g).or_default().push(id as u32);
-                }
-            }
-        }
+        let typos = typos::Typos::new(&term_names);
         let max_word_idf = idf_smooth(0.0, n_phr);
         let max_gram_idf = idf_smooth(0.0, n_phr);
         Ok(Kb {
@@ -418,7 +414,7 @@ impl Kb {
             max_gram_idf,
             gram_centroid,
             entry_grams,
-            vocab_by_trigram,
+            typos,
             lang_words,
             synonyms,
             linear,
@@ -461,15 +457,10 @@ impl Kb {
             + self.terms.capacity() * 8
             + self.grams.capacity() * 16
             + (self.gram_idf.capacity() + self.word_idf.capacity() + self.bm25_idf.capacity()) * 4
-            + self
-                .vocab_by_trigram
-                .values()
-                .map(|v| v.capacity() * 4 + 48)
-                .sum::<usize>()
+            + self.typos.bytes()
     }
 
-    /// Replaces query stems unknown to the KB by the closest known stem (Jaro-Winkler over
-    /// the words sharing at least two character trigrams with it).
+    /// Replaces query stems unknown to the KB by the closest known stem (`typos.rs`).
     fn correct(&self, stems: Vec<String>) -> (Vec<String>, Vec<(String, String)>) {
         let mut out = Vec::with_capacity(stems.len());
         let mut fixed = Vec::new();
@@ -478,27 +469,8 @@ impl Kb {
                 out.push(s);
                 continue;
             }
-            let mut shared: Map<u32, u32> = Map::default();
-            for g in normalize::trigrams(&s) {
-                // A trigram shared by thousands of words tells nothing and costs much.
-                if let Some(ws) = self.vocab_by_trigram.get(&g).filter(|ws| ws.len() <= 2000) {
-                    for w in ws {
-                        *shared.entry(*w).or_default() += 1;
-                    }
-                }
-            }
-            let mut best: Option<(u32, f64)> = None;
-            for (w, c) in shared {
-                if c < 2 {
-                    continue;
-                }
-                let sim = strsim::jaro_winkler(&s, &self.term_names[w as usize]);
-                if sim >= 0.88 && best.is_none_or(|(bw, b)| sim > b || (sim == b && w < bw)) {
-                    best = Some((w, sim));
-                }
-            }
-            match best {
-                Some((w, _)) => {
+            match self.typos.closest(&s, &self.term_names) {
+                Some(w) => {
                     let w = self.term_names[w as usize].clone();
                     fixed.push((s, w.clone()));
                     out.push(w);
