@@ -52,7 +52,7 @@ mod lists;
 #[path = "typos.rs"]
 mod typos;
 
-use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, counts, idf_smooth, runs};
+use sparse::{Postings, Rows, Sparse, add_into, centroid_postings, idf_smooth, runs};
 
 use crate::normalize::{self, fold};
 use crate::synonyms::Synonyms;
@@ -154,17 +154,29 @@ fn gram_keys(words: &[String], out: &mut Vec<u64>) {
     }
 }
 
-/// The word-level terms of a list of stems: the stems, each adjacent pair, and the synonym
-/// sets the stems are in (`~first-word#n`).
-fn with_bigrams(stems: &[String], syn: &Synonyms, lang: &str) -> Vec<String> {
-    let mut t = stems.to_vec();
-    t.extend(stems.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+/// Calls `f` with each word-level term of a list of stems: the stems, each adjacent pair
+/// (`a b`), and the synonym sets the stems are in (`~first-word#n`). One reused buffer, so
+/// a query builds no string per term.
+fn for_each_term(stems: &[String], syn: &Synonyms, lang: &str, mut f: impl FnMut(&str)) {
+    for s in stems {
+        f(s);
+    }
+    let mut buf = String::new();
+    for w in stems.windows(2) {
+        buf.clear();
+        buf.push_str(&w[0]);
+        buf.push(' ');
+        buf.push_str(&w[1]);
+        f(&buf);
+    }
     for s in stems {
         for id in syn.sets_of(lang, s) {
-            t.push(format!("~{}", syn.label(*id)));
+            buf.clear();
+            buf.push('~');
+            buf.push_str(syn.label(*id));
+            f(&buf);
         }
     }
-    t
 }
 
 thread_local! {
@@ -245,16 +257,19 @@ impl Kb {
                     *lw.entry(w.to_owned()).or_default() += 1.0;
                     stems.push(normalize::stem(w, &e.lang));
                 }
-                let ids: Vec<u32> = with_bigrams(&stems, &synonyms, &e.lang)
-                    .into_iter()
-                    .map(|t| {
-                        let next = term_names.len() as u32;
-                        *terms.entry(t.clone()).or_insert_with(|| {
-                            term_names.push(t);
-                            next
-                        })
-                    })
-                    .collect();
+                let mut ids: Vec<u32> = Vec::new();
+                for_each_term(&stems, &synonyms, &e.lang, |t| {
+                    let id = match terms.get(t) {
+                        Some(id) => *id,
+                        None => {
+                            let id = term_names.len() as u32;
+                            terms.insert(t.to_owned(), id);
+                            term_names.push(t.to_owned());
+                            id
+                        }
+                    };
+                    ids.push(id);
+                });
                 keys.clear();
                 // Character n-grams of the words as written (folded, not stemmed): they
                 // join inflected forms by themselves and keep what a stem cut away.
@@ -354,10 +369,10 @@ impl Kb {
                     *tf.entry(*id).or_insert(0.0) += 1.0;
                 }
                 doc_len[ei] += p_terms[pi].len() as f32;
-                let wv = Sparse::from_counts(counts(p_terms[pi].iter().copied()), &word_idf, 0.0);
+                let wv = Sparse::from_counts(&runs(p_terms[pi].clone()), &word_idf, 0.0);
                 add_into(&mut word_c[ei], &wv);
                 word_rows.push(wv);
-                let gv = Sparse::from_counts(counts(p_grams[pi].iter().copied()), &gram_idf, 0.0);
+                let gv = Sparse::from_counts(&runs(p_grams[pi].clone()), &gram_idf, 0.0);
                 add_into(&mut gram_c[ei], &gv);
                 phrasing_grams.push(&gv);
             }
@@ -487,10 +502,7 @@ impl Kb {
             .or_else(|| self.detect_language(text))
             .unwrap_or_default();
         let folded = fold(text);
-        let stems: Vec<String> = folded
-            .split_whitespace()
-            .map(|w| normalize::stem(w, &lang))
-            .collect();
+        let stems = normalize::stems(&folded, &lang);
         if stems.is_empty() {
             return None;
         }
@@ -498,37 +510,17 @@ impl Kb {
         let mut unknown = 0.0;
         let mut word_ids: Vec<u32> = Vec::with_capacity(stems.len() * 3);
         let mut unknown_counts: Map<String, f32> = Map::default();
-        // The terms of `with_bigrams`, looked up without building a string for each.
-        let mut count = |t: &str| match self.terms.get(t) {
+        for_each_term(&stems, &self.synonyms, &lang, |t| match self.terms.get(t) {
             Some(id) => word_ids.push(*id),
             None => *unknown_counts.entry(t.to_owned()).or_insert(0.0) += 1.0,
-        };
-        let mut buf = String::new();
-        for s in &stems {
-            count(s);
-        }
-        for w in stems.windows(2) {
-            buf.clear();
-            buf.push_str(&w[0]);
-            buf.push(' ');
-            buf.push_str(&w[1]);
-            count(&buf);
-        }
-        for s in &stems {
-            for id in self.synonyms.sets_of(&lang, s) {
-                buf.clear();
-                buf.push('~');
-                buf.push_str(self.synonyms.label(*id));
-                count(&buf);
-            }
-        }
+        });
         let mut uc: Vec<f32> = unknown_counts.into_values().collect();
         uc.sort_by(f32::total_cmp);
         for c in uc {
             unknown += ((1.0 + c.ln()) * self.max_word_idf).powi(2);
         }
-        let words = runs(&mut word_ids);
-        let word_vec = Sparse::from_sorted_counts(&words, &self.word_idf, unknown);
+        let words = runs(word_ids);
+        let word_vec = Sparse::from_counts(&words, &self.word_idf, unknown);
         let mut keys = Vec::new();
         let written: Vec<String> = folded.split_whitespace().map(str::to_owned).collect();
         gram_keys(&written, &mut keys);
@@ -540,13 +532,13 @@ impl Kb {
                 None => unknown_grams.push(k),
             }
         }
-        let mut ug: Vec<f32> = runs(&mut unknown_grams).into_iter().map(|r| r.1).collect();
+        let mut ug: Vec<f32> = runs(unknown_grams).into_iter().map(|r| r.1).collect();
         ug.sort_by(f32::total_cmp);
         let unknown_g: f32 = ug
             .iter()
             .map(|c| ((1.0 + c.ln()) * self.max_gram_idf).powi(2))
             .sum();
-        let gram_vec = Sparse::from_sorted_counts(&runs(&mut gram_ids), &self.gram_idf, unknown_g);
+        let gram_vec = Sparse::from_counts(&runs(gram_ids), &self.gram_idf, unknown_g);
         Some(Query {
             lang,
             corrected,

@@ -203,10 +203,12 @@ fn english_tail(stem: &str) -> String {
 /// words are kept: in support questions "how", "can" and "not" carry intent, and inverse
 /// document frequency already gives common words little weight.
 pub fn terms(text: &str, lang: &str) -> Vec<String> {
-    fold(text)
-        .split_whitespace()
-        .map(|t| stem(t, lang))
-        .collect()
+    stems(&fold(text), lang)
+}
+
+/// [`terms`] of an already folded text.
+pub fn stems(folded: &str, lang: &str) -> Vec<String> {
+    folded.split_whitespace().map(|t| stem(t, lang)).collect()
 }
 
 /// Character 3-grams of one word with `^`/`$` ends (the typo-candidate index).

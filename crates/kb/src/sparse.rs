@@ -10,16 +10,10 @@ pub(super) struct Sparse {
 }
 
 impl Sparse {
-    /// Builds a unit vector from raw counts, weighing each id by `1 + ln tf` times its idf;
-    /// `unknown` adds that much squared weight to the norm (query terms the index lacks).
-    pub(super) fn from_counts(counts: Map<u32, f32>, idf: &[f32], unknown: f32) -> Sparse {
-        let mut v: Vec<(u32, f32)> = counts.into_iter().collect();
-        v.sort_unstable_by_key(|x| x.0);
-        Sparse::from_sorted_counts(&v, idf, unknown)
-    }
-
-    /// [`Sparse::from_counts`] of (id, count) pairs already sorted by id.
-    pub(super) fn from_sorted_counts(counts: &[(u32, f32)], idf: &[f32], unknown: f32) -> Sparse {
+    /// Builds a unit vector from (id, count) pairs sorted by id (see [`runs`]), weighing each
+    /// id by `1 + ln tf` times its idf; `unknown` adds that much squared weight to the norm
+    /// (query terms the index lacks).
+    pub(super) fn from_counts(counts: &[(u32, f32)], idf: &[f32], unknown: f32) -> Sparse {
         let v: Vec<(u32, f32)> = counts
             .iter()
             .map(|(id, tf)| (*id, (1.0 + tf.ln()) * idf[*id as usize]))
@@ -78,7 +72,7 @@ impl Rows {
 pub(super) type Postings = Vec<Vec<(u32, f32)>>;
 
 /// Sorts `ids` and counts each: (id, count) by id, no hashing.
-pub(super) fn runs<T: Ord + Copy>(ids: &mut [T]) -> Vec<(T, f32)> {
+pub(super) fn runs<T: Ord + Copy>(mut ids: Vec<T>) -> Vec<(T, f32)> {
     ids.sort_unstable();
     let mut out: Vec<(T, f32)> = Vec::new();
     for id in ids.iter() {
@@ -88,14 +82,6 @@ pub(super) fn runs<T: Ord + Copy>(ids: &mut [T]) -> Vec<(T, f32)> {
         }
     }
     out
-}
-
-pub(super) fn counts<I: IntoIterator<Item = u32>>(ids: I) -> Map<u32, f32> {
-    let mut m = Map::default();
-    for id in ids {
-        *m.entry(id).or_insert(0.0) += 1.0;
-    }
-    m
 }
 
 pub(super) fn idf_smooth(df: f32, n: f32) -> f32 {
