@@ -1,7 +1,7 @@
 //! Every answer-quality figure of issue 10 in one run, by the protocol of
 //! `shared/data/README.md`: `cargo run -p frontdesk-kb --example targets [-- DATA_DIR [SET…]]`.
 //! The same library calls as `frontdesk eval`, at the default thresholds, with the built-in
-//! intents on (as the bot runs). A SET is `clinc150`, `clinc150/5` (one size), `baltic`, ….
+//! intents on (as the bot runs). A SET is `clinc150`, `clinc150/5` (one size), `baltic`, `faq` (the sample FAQ), ….
 //!
 //! Environment: `FD_SEEDS=n` (default 3), `FD_ANSWER=t` (answer threshold), `FD_NO_INTENTS=1`,
 //! `FD_CURVE=1` (the best answered-right at ≤ 5% wrong and ≤ 5% `oos` answered, and its
@@ -120,6 +120,16 @@ fn main() {
             let kb = Kb::from_labeled(kb_rows).unwrap();
             let (r, _) = evaluate_with(&kb, 0.0, Some(&tune), &tune, &opts);
             line(&format!("{set} all"), &r);
+        }
+    }
+    if want("faq") {
+        // The sample FAQ on the customer questions written apart from its phrasings.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let kb = Kb::load_dir(&root.join("../../faq")).unwrap();
+        for lang in ["en", "lt", "et"] {
+            let qs = read_labeled_csv(&root.join(format!("tests/data/faq-{lang}.csv"))).unwrap();
+            let (r, _) = evaluate_with(&kb, 0.0, None, &qs, &opts);
+            line(&format!("faq {lang}"), &r);
         }
     }
     if want("baltic") {

@@ -7,6 +7,7 @@ mod index;
 pub mod intents;
 pub mod normalize;
 mod parse;
+pub mod semantic;
 pub mod synonyms;
 mod walk;
 
@@ -56,6 +57,14 @@ pub enum KbError {
         /// The cause.
         #[source]
         source: std::io::Error,
+    },
+    /// The embedding model's files are there but unusable.
+    #[error("{}: {reason}", path.display())]
+    Model {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
     },
     /// A CSV file is malformed.
     #[error("{}: {reason}", path.display())]

@@ -28,6 +28,20 @@ impl Sparse {
     }
 }
 
+impl Sparse {
+    /// Appends `dense` at ids `base..base + dense.len()` (above every id here), weighed by
+    /// `gain` against this unit vector, and brings the whole back to unit length (for unit
+    /// `dense`).
+    pub(super) fn append_dense(&mut self, dense: &[f32], base: usize, gain: f32) {
+        let scale = 1.0 / (1.0 + gain * gain).sqrt();
+        self.w.iter_mut().for_each(|x| *x *= scale);
+        for (k, x) in dense.iter().enumerate() {
+            self.ids.push((base + k) as u32);
+            self.w.push(x * gain * scale);
+        }
+    }
+}
+
 /// A sparse vector per row, stored contiguously.
 #[derive(Debug, Default)]
 pub(super) struct Rows {

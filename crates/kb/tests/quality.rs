@@ -5,6 +5,9 @@
 //!
 //! The sample FAQ is measured too, on held-apart customer questions
 //! (`tests/data/faq-<lang>.csv`), which need no shared data.
+//!
+//! The figures are the matcher's with its embedding model (`models/fetch.sh`); without the
+//! model the tests are skipped the same way, and fail under `CI=true`.
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +18,24 @@ use frontdesk_kb::eval::{
 use frontdesk_kb::intents::Intents;
 use frontdesk_kb::normalize::fold;
 
-/// `../shared/data` beside the checkout, or `FRONTDESK_QUALITY_DATA`.
+/// Whether the embedding model is there (else skipped, or a failure under `CI=true`).
+fn model() -> bool {
+    if frontdesk_kb::semantic::Embedder::shared().is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but the embedding model is missing: run models/fetch.sh"
+    );
+    eprintln!("skipped: no embedding model (models/fetch.sh brings it)");
+    false
+}
+
+/// `../shared/data` beside the checkout, or `FRONTDESK_QUALITY_DATA` (and the model).
 fn data() -> Option<PathBuf> {
+    if !model() {
+        return None;
+    }
     let d = std::env::var_os("FRONTDESK_QUALITY_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
@@ -42,13 +61,13 @@ fn run(dir: &Path, set: &str) -> EvalReport {
 fn full_knowledge_bases_keep_their_figures() {
     let Some(dir) = data() else { return };
     let c = run(&dir, "clinc150");
-    assert!(c.closed_set_accuracy.unwrap() >= 91.5, "clinc150 {c:?}");
+    assert!(c.closed_set_accuracy.unwrap() >= 92.5, "clinc150 {c:?}");
     assert!(c.auroc.unwrap() >= 95.5, "clinc150 {c:?}");
     let b = run(&dir, "banking77");
     assert!(b.closed_set_accuracy.unwrap() >= 90.5, "banking77 {b:?}");
     let b = run(&dir, "banking77-oos");
     assert!(
-        b.closed_set_accuracy.unwrap() >= 87.5,
+        b.closed_set_accuracy.unwrap() >= 87.0,
         "banking77-oos {b:?}"
     );
     assert!(b.auroc.unwrap() >= 86.5, "banking77-oos {b:?}");
@@ -63,21 +82,21 @@ fn few_shot_knowledge_bases_of_real_faq_size() {
     let (r5, _) = few_shot(&kb, 5, &[0, 1, 2], Some(&tune), &tune, &opts).unwrap();
     let o = &r5.outcomes;
     assert!(
-        r5.closed_set_accuracy.unwrap() >= 73.5,
+        r5.closed_set_accuracy.unwrap() >= 78.5,
         "clinc150 5/entry {r5:?}"
     );
-    assert!(o.answered_right.unwrap() >= 44.0, "clinc150 5/entry {o:?}");
-    assert!(o.answered_wrong.unwrap() <= 6.5, "clinc150 5/entry {o:?}");
+    assert!(o.answered_right.unwrap() >= 58.0, "clinc150 5/entry {o:?}");
+    assert!(o.answered_wrong.unwrap() <= 5.0, "clinc150 5/entry {o:?}");
     assert!(o.oos_answered.unwrap() <= 5.0, "clinc150 5/entry {o:?}");
     let (r10, _) = few_shot(&kb, 10, &[0, 1, 2], Some(&tune), &tune, &opts).unwrap();
     assert!(
-        r10.closed_set_accuracy.unwrap() >= 79.5,
+        r10.closed_set_accuracy.unwrap() >= 84.0,
         "clinc150 10/entry {r10:?}"
     );
     let (kb, tune) = (load("banking77", "kb.csv"), load("banking77", "tune.csv"));
     let (b5, _) = few_shot(&kb, 5, &[0, 1, 2], Some(&tune), &tune, &opts).unwrap();
     assert!(
-        b5.closed_set_accuracy.unwrap() >= 63.5,
+        b5.closed_set_accuracy.unwrap() >= 71.0,
         "banking77 5/entry {b5:?}"
     );
     // Subsampling is deterministic.
@@ -111,7 +130,7 @@ fn baltic_languages_keep_up_with_english_and_ignore_diacritics() {
         }
         for lang in ["lt", "et"] {
             assert!(
-                acc[lang] >= acc["en"] - 5.0,
+                acc[lang] >= acc["en"] - 3.0,
                 "{corpus}: {lang} {:.1} vs en {:.1}",
                 acc[lang],
                 acc["en"]
@@ -124,6 +143,9 @@ fn baltic_languages_keep_up_with_english_and_ignore_diacritics() {
 /// needed): what the bot does at the default thresholds, with its intents on.
 #[test]
 fn the_sample_faq_answers_customers_in_every_language() {
+    if !model() {
+        return;
+    }
     let faq = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq");
     let kb = Kb::load_dir(&faq).unwrap();
     let opts = RunOptions {

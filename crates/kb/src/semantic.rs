@@ -1,0 +1,183 @@
+//! Sentence vectors from a static token-embedding model, for questions that share no word with
+//! the right entry ("is it going to rain" against "what's the weather like").
+//!
+//! The model is [WordLlama](https://github.com/dleemiller/WordLlama) `l2_supercat`, 256
+//! dimensions (MIT licence): one trained vector per token of the LLaMA 2 tokenizer (32,000
+//! tokens, 16 MB in half precision). A text's vector is the unit-length mean of its tokens'
+//! vectors — no network, no context, a few microseconds per question. The index feeds it to
+//! its discriminative model as dense features (see `index.rs`), which learns from the
+//! knowledge base's own phrasings which directions tell its entries apart.
+//!
+//! The files are not in the repository: `models/fetch.sh` brings them from PyPI (the
+//! `wordllama` wheel) and checks their SHA-256. Without them the matcher is lexical only, as
+//! it was before; `FRONTDESK_MODEL_DIR` points elsewhere, and `FRONTDESK_MODEL_DIR=off` turns
+//! the model off.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::KbError;
+use crate::normalize::fold;
+
+/// The model's directory inside the workspace, where `models/fetch.sh` puts it.
+pub const DEFAULT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/wordllama-l2-256");
+/// The tokenizer file inside a model directory (Hugging Face `tokenizer.json` format).
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// The token vectors inside a model directory (safetensors, one F16 or F32 tensor
+/// `embedding.weight` of tokens × dimensions).
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+/// Bytes of a text tokenized, and tokens embedded; a longer text is cut (a customer's
+/// question is far shorter).
+const MAX_BYTES: usize = 4096;
+const MAX_TOKENS: usize = 256;
+
+/// A loaded token-embedding model.
+pub struct Embedder {
+    tokenizer: tokenizers::Tokenizer,
+    dims: usize,
+    /// Tokens × dimensions, row-major.
+    table: Vec<f32>,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder")
+            .field("dims", &self.dims)
+            .field("tokens", &(self.table.len() / self.dims.max(1)))
+            .finish()
+    }
+}
+
+fn invalid(path: &Path, reason: impl std::fmt::Display) -> KbError {
+    KbError::Model {
+        path: path.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+impl Embedder {
+    /// Loads the model from a directory holding [`TOKENIZER_FILE`] and [`WEIGHTS_FILE`].
+    pub fn load(dir: &Path) -> Result<Embedder, KbError> {
+        let tok_path = dir.join(TOKENIZER_FILE);
+        let tokenizer = tokenizers::Tokenizer::from_file(&tok_path)
+            .map_err(|e| invalid(&tok_path, format!("not a tokenizer: {e}")))?;
+        let w_path = dir.join(WEIGHTS_FILE);
+        let bytes = std::fs::read(&w_path).map_err(|source| KbError::Io {
+            path: w_path.clone(),
+            source,
+        })?;
+        let tensors = safetensors::SafeTensors::deserialize(&bytes)
+            .map_err(|e| invalid(&w_path, format!("not a safetensors file: {e}")))?;
+        let t = tensors
+            .tensor("embedding.weight")
+            .map_err(|e| invalid(&w_path, format!("no tensor embedding.weight: {e}")))?;
+        let [tokens, dims] = t.shape() else {
+            return Err(invalid(&w_path, "embedding.weight is not a matrix"));
+        };
+        let (tokens, dims) = (*tokens, *dims);
+        let data = t.data();
+        let table: Vec<f32> = match t.dtype() {
+            safetensors::Dtype::F16 => data
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            safetensors::Dtype::F32 => data
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            other => return Err(invalid(&w_path, format!("unsupported dtype {other:?}"))),
+        };
+        if dims == 0 || table.len() != tokens * dims {
+            return Err(invalid(&w_path, "embedding.weight has the wrong size"));
+        }
+        if tokenizer.get_vocab_size(true) > tokens {
+            return Err(invalid(
+                &tok_path,
+                format!(
+                    "the tokenizer has {} tokens, the weights {tokens}",
+                    tokenizer.get_vocab_size(true)
+                ),
+            ));
+        }
+        Ok(Embedder {
+            tokenizer,
+            dims,
+            table,
+        })
+    }
+
+    /// The process-wide model: loaded once from `FRONTDESK_MODEL_DIR` (`off` for none) or
+    /// else [`DEFAULT_DIR`]. `None` when there is no model there; a model that is there but
+    /// broken is logged and left out.
+    pub fn shared() -> Option<Arc<Embedder>> {
+        static SHARED: OnceLock<Option<Arc<Embedder>>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                let dir = match std::env::var_os("FRONTDESK_MODEL_DIR") {
+                    Some(d) if d == "off" => return None,
+                    Some(d) => PathBuf::from(d),
+                    None => PathBuf::from(DEFAULT_DIR),
+                };
+                if !dir.join(WEIGHTS_FILE).exists() {
+                    tracing::info!(dir = %dir.display(), "no embedding model: lexical matching only (models/fetch.sh brings it)");
+                    return None;
+                }
+                match Embedder::load(&dir) {
+                    Ok(e) => Some(Arc::new(e)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "embedding model not loaded: lexical matching only");
+                        None
+                    }
+                }
+            })
+            .clone()
+    }
+
+    /// The vector length.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// Writes the unit-length mean of the token vectors of `text`, folded (lower case, no
+    /// diacritics, no punctuation), into `out` (resized to
+    /// [`Self::dims`]); `false`, with `out` all zero, when the text has no token.
+    pub fn embed(&self, text: &str, out: &mut Vec<f32>) -> bool {
+        out.clear();
+        out.resize(self.dims, 0.0);
+        let mut cut = text.len().min(MAX_BYTES);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        // Folded as the lexical signals see it: one vector for "Café?" and "cafe", for a
+        // question typed with diacritics and without.
+        let Ok(enc) = self.tokenizer.encode_fast(fold(&text[..cut]), false) else {
+            return false;
+        };
+        let ids = enc.get_ids();
+        let ids = &ids[..ids.len().min(MAX_TOKENS)];
+        for id in ids {
+            let at = *id as usize * self.dims;
+            if let Some(row) = self.table.get(at..at + self.dims) {
+                for (o, x) in out.iter_mut().zip(row) {
+                    *o += x;
+                }
+            }
+        }
+        let norm = out.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm < 1e-9 {
+            out.iter_mut().for_each(|x| *x = 0.0);
+            return false;
+        }
+        out.iter_mut().for_each(|x| *x /= norm);
+        true
+    }
+}
+
+/// Languages whose phrasings and questions get the model's vector: the model was trained on
+/// English text; on Lithuanian and Estonian its tokens are fragments of words (measured on
+/// the Baltic sets, see the README).
+pub(crate) const LANGS: &[&str] = &["en"];
+
+/// Gain of the dense part against the unit sparse part of a feature vector (measured on
+/// clinc150 and banking77 at 5 phrasings per entry: 1, 2, 3 and 5 tried).
+pub(crate) const GAIN: f32 = 3.0;
