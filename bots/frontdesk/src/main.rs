@@ -228,6 +228,17 @@ fn kb_check(cfg: &Config, dir: Option<PathBuf>, similarity: Option<f32>) -> Resu
             .sum::<usize>(),
         langs.join(", ")
     );
+    if kb.uses_sentence_vectors() {
+        println!("matching: words, and sentence vectors for English (the embedding model)");
+    } else {
+        match std::env::var("FRONTDESK_MODEL_DIR") {
+            Ok(d) if d == "off" => println!("matching: words only (FRONTDESK_MODEL_DIR=off)"),
+            dir => println!(
+                "matching: words only (no embedding model in {}: models/fetch.sh brings it)",
+                dir.unwrap_or_else(|_| frontdesk_kb::semantic::DEFAULT_DIR.to_owned())
+            ),
+        }
+    }
     for lang in &langs {
         let ids: std::collections::BTreeSet<&str> = kb
             .entries()

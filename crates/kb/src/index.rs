@@ -473,6 +473,12 @@ impl Kb {
         })
     }
 
+    /// Whether English questions are matched with the embedding model's sentence vectors
+    /// too (the model was there when the index was built), not by their words alone.
+    pub fn uses_sentence_vectors(&self) -> bool {
+        self.semantic.is_some()
+    }
+
     /// The entries, in load order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries

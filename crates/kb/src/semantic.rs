@@ -129,7 +129,10 @@ impl Embedder {
                     return None;
                 }
                 match Embedder::load(&dir) {
-                    Ok(e) => Some(Arc::new(e)),
+                    Ok(e) => {
+                        tracing::info!(dir = %dir.display(), dims = e.dims, "embedding model loaded");
+                        Some(Arc::new(e))
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "embedding model not loaded: lexical matching only");
                         None
