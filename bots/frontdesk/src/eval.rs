@@ -171,6 +171,14 @@ fn print_eval(args: &EvalArgs, report: &EvalReport, predictions: &[Prediction]) 
             pct(o.oos_handoff)
         );
     }
+    println!(
+        "matching:             {}",
+        if report.sentence_vectors {
+            "words and sentence vectors (English)"
+        } else {
+            "words only (no embedding model)"
+        }
+    );
     println!("KB build:             {:.1} ms", report.build_ms);
     println!(
         "latency per query:    p50 {:.0} µs, p99 {:.0} µs (intent check p99 {:.0} µs)",

@@ -90,6 +90,9 @@ pub struct EvalReport {
     pub per_entry: Option<usize>,
     /// The seeds the figures are the mean over (empty for one run on the whole KB).
     pub seeds: Vec<u64>,
+    /// Whether English questions were matched with the embedding model's sentence vectors
+    /// ([`Kb::uses_sentence_vectors`]).
+    pub sentence_vectors: bool,
 }
 
 /// What the bot does at the configured thresholds, in percent: for in-scope queries
@@ -376,6 +379,7 @@ pub fn evaluate_with(
             p50_us: pct(0.5),
             p99_us: pct(0.99),
             intent_p99_us: percentile(&ilat, 0.99),
+            sentence_vectors: kb.uses_sentence_vectors(),
             outcomes: outcomes(&preds, &opts.thresholds),
             per_entry: None,
             seeds: Vec::new(),
@@ -426,6 +430,7 @@ pub fn leave_one_out(rows: &[LabeledQuery]) -> Result<(EvalReport, Vec<Predictio
         outcomes: outcomes(&preds, &Thresholds::default()),
         per_entry: None,
         seeds: Vec::new(),
+        sentence_vectors: crate::semantic::Embedder::shared().is_some(),
     };
     Ok((report, preds))
 }
@@ -494,6 +499,7 @@ pub fn mean(reports: &[EvalReport]) -> Option<EvalReport> {
         p50_us: v(&|r| r.p50_us),
         p99_us: v(&|r| r.p99_us),
         intent_p99_us: v(&|r| r.intent_p99_us),
+        sentence_vectors: first.sentence_vectors,
         outcomes: Outcomes {
             answer_threshold: first.outcomes.answer_threshold,
             suggest_threshold: first.outcomes.suggest_threshold,
