@@ -109,6 +109,19 @@ fn a_question_sharing_no_word_with_its_entry_is_answered_by_its_meaning() {
 }
 
 #[test]
+fn odd_and_oversized_text_is_embedded_without_failing() {
+    let Some(m) = model() else { return };
+    // Control characters, escape codes, emoji, a lone combining mark, mixed scripts.
+    let odd = "\u{1b}[31mred\u{7}\u{0} ʕ•ᴥ•ʔ 🙂 \u{301} Ünïcödé ĄČĘĖĮŠŲŪŽ кириллица 漢字";
+    let v = vector(&m, odd);
+    assert!(v.iter().all(|x| x.is_finite()), "{v:?}");
+    // A flood of text is cut: its vector is the one of its first part.
+    let long = "where is my parcel ".repeat(100_000);
+    let short = "where is my parcel ".repeat(200);
+    assert_eq!(vector(&m, &long), vector(&m, &short));
+}
+
+#[test]
 fn a_broken_model_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     // No files at all.
