@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 
+use half::slice::HalfFloatSliceExt;
+
 use crate::KbError;
 use crate::normalize::fold;
 
@@ -25,7 +27,7 @@ pub const DEFAULT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models
 /// The tokenizer file inside a model directory (Hugging Face `tokenizer.json` format).
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
 /// The token vectors inside a model directory (safetensors, one F16 or F32 tensor
-/// `embedding.weight` of tokens × dimensions).
+/// `embedding.weight` of tokens × dimensions; kept in half precision either way).
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 /// Bytes of a text tokenized, and tokens embedded; a longer text is cut (a customer's
 /// question is far shorter).
@@ -38,8 +40,9 @@ const CACHED_WORDS: usize = 50_000;
 pub struct Embedder {
     tokenizer: tokenizers::Tokenizer,
     dims: usize,
-    /// Tokens × dimensions, row-major.
-    table: Vec<f32>,
+    /// Tokens × dimensions, row-major, in half precision as the model ships (16 MB; widened
+    /// per token when a text is embedded, exactly).
+    table: Vec<half::f16>,
     /// The token ids of words tokenized before.
     words: RwLock<HashMap<String, Box<[u32]>, foldhash::fast::FixedState>>,
 }
@@ -81,14 +84,14 @@ impl Embedder {
         };
         let (tokens, dims) = (*tokens, *dims);
         let data = t.data();
-        let table: Vec<f32> = match t.dtype() {
+        let table: Vec<half::f16> = match t.dtype() {
             safetensors::Dtype::F16 => data
                 .chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]))
                 .collect(),
             safetensors::Dtype::F32 => data
                 .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .map(|b| half::f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
                 .collect(),
             other => return Err(invalid(&w_path, format!("unsupported dtype {other:?}"))),
         };
@@ -192,10 +195,12 @@ impl Embedder {
                 break;
             }
         }
+        let mut row32 = vec![0.0f32; self.dims];
         for id in &ids {
             let at = *id as usize * self.dims;
             if let Some(row) = self.table.get(at..at + self.dims) {
-                for (o, x) in out.iter_mut().zip(row) {
+                row.convert_to_f32_slice(&mut row32);
+                for (o, x) in out.iter_mut().zip(&row32) {
                     *o += x;
                 }
             }
