@@ -5,8 +5,8 @@
 //! dimensions (MIT licence): one trained vector per token of the LLaMA 2 tokenizer (32,000
 //! tokens, 16 MB in half precision). A text's vector is the unit-length mean of its tokens'
 //! vectors — no network, no context, a few microseconds per question. The index feeds it to
-//! its discriminative model as dense features (see `index.rs`), which learns from the
-//! knowledge base's own phrasings which directions tell its entries apart.
+//! its discriminative model as dense features (`sentence.rs`, a module of `index.rs`), which
+//! learns from the knowledge base's own phrasings which directions tell its entries apart.
 //!
 //! The files are not in the repository: `models/fetch.sh` brings them from PyPI (the
 //! `wordllama` wheel) and checks their SHA-256. Without them the matcher is lexical only, as
@@ -33,8 +33,10 @@ pub const WEIGHTS_FILE: &str = "weights.safetensors";
 /// question is far shorter).
 const MAX_BYTES: usize = 4096;
 const MAX_TOKENS: usize = 256;
-/// Words whose token ids are kept (about 3 MB); past that the cache starts again.
+/// Words whose token ids are kept (a few MB), and the longest kept; past that count the
+/// cache starts again, and a longer word (a flood of letters) is tokenized each time.
 const CACHED_WORDS: usize = 50_000;
+const CACHED_WORD_BYTES: usize = 32;
 
 /// A loaded token-embedding model.
 pub struct Embedder {
@@ -153,8 +155,10 @@ impl Embedder {
         if word.is_empty() {
             return;
         }
-        if let Some(ids) = self.words.read().ok().and_then(|c| c.get(word).cloned()) {
-            out.extend_from_slice(&ids);
+        if let Ok(c) = self.words.read()
+            && let Some(ids) = c.get(word)
+        {
+            out.extend_from_slice(ids);
             return;
         }
         let ids: Box<[u32]> = match self.tokenizer.encode_fast(word, false) {
@@ -162,6 +166,9 @@ impl Embedder {
             Err(_) => Box::default(),
         };
         out.extend_from_slice(&ids);
+        if word.len() > CACHED_WORD_BYTES {
+            return;
+        }
         if let Ok(mut c) = self.words.write() {
             if c.len() >= CACHED_WORDS {
                 c.clear();
