@@ -231,11 +231,11 @@ fn kb_check(cfg: &Config, dir: Option<PathBuf>, similarity: Option<f32>) -> Resu
     if kb.uses_sentence_vectors() {
         println!("matching: words, and sentence vectors for English (the embedding model)");
     } else {
-        match std::env::var("FRONTDESK_MODEL_DIR") {
-            Ok(d) if d == "off" => println!("matching: words only (FRONTDESK_MODEL_DIR=off)"),
-            dir => println!(
+        match frontdesk_kb::semantic::Embedder::configured_dir() {
+            None => println!("matching: words only (FRONTDESK_MODEL_DIR=off)"),
+            Some(dir) => println!(
                 "matching: words only (no embedding model in {}: models/fetch.sh brings it)",
-                dir.unwrap_or_else(|_| frontdesk_kb::semantic::DEFAULT_DIR.to_owned())
+                dir.display()
             ),
         }
     }

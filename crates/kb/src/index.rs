@@ -229,6 +229,8 @@ struct Query {
     words: Vec<(u32, f32)>,
     word_vec: Sparse,
     gram_vec: Sparse,
+    /// The question folded (`normalize::fold`), for the embedding model.
+    folded: String,
 }
 
 impl Kb {
@@ -609,6 +611,7 @@ impl Kb {
             words,
             word_vec,
             gram_vec,
+            folded,
         })
     }
 
@@ -649,7 +652,7 @@ impl Kb {
                 }
             }
             // 5. The discriminative model, as a probability over every entry.
-            let with_dense = self.model_input(query, &q);
+            let with_dense = self.model_input(&q);
             let (max_logit, denom) = self.linear.logits(
                 with_dense.as_ref().unwrap_or(&q.word_vec),
                 &mut s.logit[..n],

@@ -9,7 +9,8 @@
 //! clinc150 and banking77, few-shot and full). The weights are kept as postings (term →
 //! entries with a weight of some size), so a query touches only its own terms' rows; an entry
 //! a query term never reaches has a logit of 0. Training on 15,000 phrasings takes about half
-//! a second (fewer passes for a larger knowledge base).
+//! a second, about 1.6 s with the embedding model's 256 dense inputs (fewer passes for a larger
+//! knowledge base).
 
 use super::lists::Lists;
 use super::sparse::{Postings, Sparse};

@@ -117,18 +117,23 @@ impl Embedder {
         })
     }
 
-    /// The process-wide model: loaded once from `FRONTDESK_MODEL_DIR` (`off` for none) or
-    /// else [`DEFAULT_DIR`]. `None` when there is no model there; a model that is there but
-    /// broken is logged and left out.
+    /// Where the process-wide model is looked for: `FRONTDESK_MODEL_DIR`, or else
+    /// [`DEFAULT_DIR`]; `None` when `FRONTDESK_MODEL_DIR=off`.
+    pub fn configured_dir() -> Option<PathBuf> {
+        match std::env::var_os("FRONTDESK_MODEL_DIR") {
+            Some(d) if d == "off" => None,
+            Some(d) => Some(PathBuf::from(d)),
+            None => Some(PathBuf::from(DEFAULT_DIR)),
+        }
+    }
+
+    /// The process-wide model: loaded once from [`Self::configured_dir`]. `None` when there
+    /// is no model there; a model that is there but broken is logged and left out.
     pub fn shared() -> Option<Arc<Embedder>> {
         static SHARED: OnceLock<Option<Arc<Embedder>>> = OnceLock::new();
         SHARED
             .get_or_init(|| {
-                let dir = match std::env::var_os("FRONTDESK_MODEL_DIR") {
-                    Some(d) if d == "off" => return None,
-                    Some(d) => PathBuf::from(d),
-                    None => PathBuf::from(DEFAULT_DIR),
-                };
+                let dir = Self::configured_dir()?;
                 if !dir.join(WEIGHTS_FILE).exists() {
                     tracing::info!(dir = %dir.display(), "no embedding model: lexical matching only (models/fetch.sh brings it)");
                     return None;
@@ -186,16 +191,17 @@ impl Embedder {
     /// diacritics, no punctuation), into `out` (resized to
     /// [`Self::dims`]); `false`, with `out` all zero, when the text has no token.
     pub fn embed(&self, text: &str, out: &mut Vec<f32>) -> bool {
-        out.clear();
-        out.resize(self.dims, 0.0);
-        let mut cut = text.len().min(MAX_BYTES);
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
         // Folded as the lexical signals see it: one vector for "Café?" and "cafe", for a
         // question typed with diacritics and without.
+        self.embed_folded(&fold(cut(text)), out)
+    }
+
+    /// [`Self::embed`] for a text already folded (the matcher folds a question once).
+    pub(crate) fn embed_folded(&self, folded: &str, out: &mut Vec<f32>) -> bool {
+        out.clear();
+        out.resize(self.dims, 0.0);
         let mut ids = Vec::new();
-        for word in fold(&text[..cut]).split(' ') {
+        for word in cut(folded).split(' ') {
             self.word_ids(word, &mut ids);
             if ids.len() >= MAX_TOKENS {
                 ids.truncate(MAX_TOKENS);
@@ -220,6 +226,15 @@ impl Embedder {
         out.iter_mut().for_each(|x| *x /= norm);
         true
     }
+}
+
+/// `text` up to [`MAX_BYTES`], cut at a character boundary.
+fn cut(text: &str) -> &str {
+    let mut at = text.len().min(MAX_BYTES);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    &text[..at]
 }
 
 /// Languages whose phrasings and questions get the model's vector: the model was trained on

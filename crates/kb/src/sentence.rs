@@ -13,13 +13,13 @@ pub(super) fn semantic_lang(lang: &str) -> bool {
 impl Kb {
     /// The discriminative model's input for a question with its sentence vector, or `None`
     /// for its word vector alone (no model, another language, no token).
-    pub(super) fn model_input(&self, text: &str, q: &Query) -> Option<Sparse> {
+    pub(super) fn model_input(&self, q: &Query) -> Option<Sparse> {
         let m = self.semantic.as_ref()?;
         if !semantic_lang(&q.lang) {
             return None;
         }
         let mut v = Vec::new();
-        if !m.embed(text, &mut v) {
+        if !m.embed_folded(&q.folded, &mut v) {
             return None;
         }
         let mut input = q.word_vec.clone();
