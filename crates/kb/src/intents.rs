@@ -231,25 +231,8 @@ fn word_match(m: &Word, p: &Word) -> f32 {
 /// transposition neither. A cheap test that spares most candidates the distance itself;
 /// non-ASCII words always pass it.
 fn letters_differ_by_more(a: &str, b: &str, k: usize) -> bool {
-    if !a.is_ascii() || !b.is_ascii() {
-        return false;
-    }
-    let mut count = [0i8; 128];
-    for c in a.bytes() {
-        count[c as usize] = count[c as usize].saturating_add(1);
-    }
-    for c in b.bytes() {
-        count[c as usize] = count[c as usize].saturating_sub(1);
-    }
     // A surplus can only sit on a letter of `a`, a shortfall on one of `b`.
-    let (mut more, mut fewer) = (0usize, 0usize);
-    for c in a.bytes() {
-        more += std::mem::take(&mut count[c as usize]).max(0) as usize;
-    }
-    for c in b.bytes() {
-        fewer += std::mem::take(&mut count[c as usize]).min(0).unsigned_abs() as usize;
-    }
-    more > k || fewer > k
+    crate::normalize::common_letters(a, b).is_some_and(|m| a.len() - m > k || b.len() - m > k)
 }
 
 /// The typo part of [`word_match`].

@@ -222,6 +222,29 @@ pub fn trigrams(w: &str) -> Vec<String> {
         .collect()
 }
 
+/// How many letters two ASCII words have in common, counted with repeats (the size of the
+/// intersection of their letter multisets): a cheap bound for edit distances and similarities
+/// (`typos.rs`, `intents.rs`). `None` for other words, and for words over 255 bytes, whose
+/// counts would not fit.
+pub(crate) fn common_letters(a: &str, b: &str) -> Option<usize> {
+    if !a.is_ascii() || !b.is_ascii() || a.len() > 255 || b.len() > 255 {
+        return None;
+    }
+    let mut count = [0u8; 128];
+    for c in a.bytes() {
+        count[c as usize] += 1;
+    }
+    let mut m = 0usize;
+    for c in b.bytes() {
+        let k = &mut count[c as usize];
+        if *k > 0 {
+            *k -= 1;
+            m += 1;
+        }
+    }
+    Some(m)
+}
+
 /// Guesses the language of `text` from letters only Lithuanian or Estonian use, stop words,
 /// and the words each language's entries use (`kb_words`). `None` when unsure.
 pub fn detect_language(
@@ -279,6 +302,15 @@ fn lang_static(l: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_letters_count_repeats_and_refuse_what_they_cannot_count() {
+        assert_eq!(common_letters("letter", "settle"), Some(5));
+        assert_eq!(common_letters("abc", "xyz"), Some(0));
+        assert_eq!(common_letters("", "abc"), Some(0));
+        assert_eq!(common_letters("sąskaita", "saskaita"), None);
+        assert_eq!(common_letters(&"a".repeat(300), "a"), None);
+    }
 
     #[test]
     fn folding_drops_diacritics_case_and_punctuation() {

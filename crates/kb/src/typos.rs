@@ -93,25 +93,15 @@ impl Typos {
     }
 }
 
-/// An upper bound of the Jaro-Winkler similarity of two ASCII words (1 for others): the
-/// matching characters are at most the letters the two have in common (counted with
-/// repeats), transpositions can only lower it, and the common prefix counts up to four.
+/// An upper bound of the Jaro-Winkler similarity of two ASCII words (1 for others and for
+/// words over 255 bytes): the matching characters are at most the letters the two have in
+/// common (counted with repeats), transpositions can only lower it, and the common prefix
+/// counts up to four.
 fn jaro_winkler_bound(a: &str, b: &str) -> f64 {
-    if !a.is_ascii() || !b.is_ascii() || a.is_empty() || b.is_empty() {
-        return 1.0;
-    }
-    let mut count = [0u8; 128];
-    for c in a.bytes() {
-        count[c as usize] = count[c as usize].saturating_add(1);
-    }
-    let mut m = 0usize;
-    for c in b.bytes() {
-        let k = &mut count[c as usize];
-        if *k > 0 {
-            *k -= 1;
-            m += 1;
-        }
-    }
+    let m = match crate::normalize::common_letters(a, b) {
+        Some(m) if !a.is_empty() && !b.is_empty() => m,
+        _ => return 1.0,
+    };
     if m == 0 {
         return 0.0;
     }
